@@ -1,0 +1,300 @@
+// node-addon-api glue for the lutmpc native core. Thin by design: parse and
+// check arguments (args.h), then call the core synchronously (element-wise
+// ops) or through a KernelWorker that returns a Promise (GEMMs, gathers, PRG).
+#include <napi.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "lutmpc/aes.h"
+#include "lutmpc/cpu.h"
+#include "lutmpc/gather.h"
+#include "lutmpc/gemm.h"
+#include "lutmpc/ring.h"
+#include "lutmpc/threads.h"
+#include "worker.h"
+
+namespace lutmpc_addon {
+namespace {
+
+using lutmpc::BinOp;
+using lutmpc::ShiftOp;
+using lutmpc::UnOp;
+
+// Bumped whenever the JS-facing signatures change; src/kernels/native.ts checks it.
+constexpr int kAbiVersion = 1;
+
+// Below these sizes an "async" kernel runs inline and returns a settled Promise
+// (a few tens of microseconds at most; a worker round trip costs about as much).
+constexpr std::size_t kInlineMacs = std::size_t{1} << 21;
+constexpr std::size_t kInlineElems = std::size_t{1} << 16;
+constexpr std::size_t kInlineBytes = std::size_t{1} << 16;
+
+bool small_gemm(std::size_t mk, std::size_t kn, std::size_t mn, std::size_t n) {
+  return mk <= kInlineElems && kn <= kInlineElems && mn <= kInlineElems && mk * n <= kInlineMacs;
+}
+
+// binary(op, l, a, b, out?) -> out
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string opn = op_name(info[0]);
+  const std::string fn = "binary(" + opn + ")";
+  BinOp op;
+  if (opn == "add") op = BinOp::Add;
+  else if (opn == "sub") op = BinOp::Sub;
+  else if (opn == "mul") op = BinOp::Mul;
+  else if (opn == "and") op = BinOp::And;
+  else if (opn == "or") op = BinOp::Or;
+  else if (opn == "xor") op = BinOp::Xor;
+  else range_error(env, fn + ": unknown op '" + opn + "'");
+  const int l = ring_bits(env, info[1], fn, false);
+  View a = ring_array(env, info[2], fn, "a", l);
+  View b = ring_array(env, info[3], fn, "b", l);
+  need_length(env, b, a.length, fn, "b", "a.length");
+  View o = out_array(env, info[4], fn, l, a.length, "a.length");
+  lutmpc::ring_binary(op, l, a.data, b.data, o.data, a.length);
+  return o.object;
+}
+
+// unary(op, l, a, out?) -> out
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string opn = op_name(info[0]);
+  const std::string fn = "unary(" + opn + ")";
+  UnOp op;
+  if (opn == "neg") op = UnOp::Neg;
+  else if (opn == "not") op = UnOp::Not;
+  else range_error(env, fn + ": unknown op '" + opn + "'");
+  const int l = ring_bits(env, info[1], fn, false);
+  View a = ring_array(env, info[2], fn, "a", l);
+  View o = out_array(env, info[3], fn, l, a.length, "a.length");
+  lutmpc::ring_unary(op, l, a.data, o.data, a.length);
+  return o.object;
+}
+
+// mulScalar(l, a, s: bigint, out?) -> out
+Napi::Value MulScalar(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "mulScalar";
+  const int l = ring_bits(env, info[0], fn, false);
+  View a = ring_array(env, info[1], fn, "a", l);
+  if (!info[2].IsBigInt()) type_error(env, fn + ": argument 's' must be a bigint, got " + describe(info[2]));
+  // Reduce s mod 2^64 (two's complement for negative values); mod 2^l follows in the core.
+  Napi::BigInt s = info[2].As<Napi::BigInt>();
+  int sign = 0;
+  std::size_t words = s.WordCount();
+  std::uint64_t low = 0;
+  if (words > 0) {
+    std::vector<std::uint64_t> w(words);
+    s.ToWords(&sign, &words, w.data());
+    low = w[0];
+  }
+  if (sign) low = 0 - low;
+  View o = out_array(env, info[3], fn, l, a.length, "a.length");
+  lutmpc::ring_mul_scalar(l, a.data, low, o.data, a.length);
+  return o.object;
+}
+
+// shift(op, l, a, k, out?) -> out
+Napi::Value Shift(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string opn = op_name(info[0]);
+  const std::string fn = "shift(" + opn + ")";
+  ShiftOp op;
+  if (opn == "shl") op = ShiftOp::Shl;
+  else if (opn == "shr") op = ShiftOp::Shr;
+  else if (opn == "sar") op = ShiftOp::Sar;
+  else range_error(env, fn + ": unknown op '" + opn + "'");
+  const int l = ring_bits(env, info[1], fn, false);
+  View a = ring_array(env, info[2], fn, "a", l);
+  const double k = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
+  if (!info[3].IsNumber() || !(k >= 0) || k >= l || k != static_cast<double>(static_cast<int>(k))) {
+    std::string s = info[3].IsNumber() ? info[3].ToString().Utf8Value() : describe(info[3]);
+    range_error(env, fn + ": shift count k=" + s + " is out of range for Z_2^" + std::to_string(l) + " (0 <= k < " + std::to_string(l) + ")");
+  }
+  View o = out_array(env, info[4], fn, l, a.length, "a.length");
+  lutmpc::ring_shift(op, l, a.data, static_cast<unsigned>(k), o.data, a.length);
+  return o.object;
+}
+
+// gemm(l, a, b, m, k, n, out?) -> Promise<out>
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "gemm";
+  const int l = ring_bits(env, info[0], fn, true);
+  const std::size_t m = dim(env, info[3], fn, "m"), k = dim(env, info[4], fn, "k"), n = dim(env, info[5], fn, "n");
+  const std::size_t mk = checked_mul(env, m, k, fn, "m*k"), kn = checked_mul(env, k, n, fn, "k*n"),
+                    mn = checked_mul(env, m, n, fn, "m*n");
+  View a = ring_array(env, info[1], fn, "a", l);
+  need_length(env, a, mk, fn, "a", "m*k");
+  View b = ring_array(env, info[2], fn, "b", l);
+  need_length(env, b, kn, fn, "b", "k*n");
+  View o = out_array(env, info[6], fn, l, mn, "m*n");
+  void *pa = a.data, *pb = b.data, *po = o.data;
+  auto work = l == 32 ? std::function<void()>([=] {
+    lutmpc::gemm_u32(static_cast<const std::uint32_t*>(pa), static_cast<const std::uint32_t*>(pb), static_cast<std::uint32_t*>(po), m, k, n);
+  })
+                      : std::function<void()>([=] {
+    lutmpc::gemm_u64(static_cast<const std::uint64_t*>(pa), static_cast<const std::uint64_t*>(pb), static_cast<std::uint64_t*>(po), m, k, n);
+  });
+  return KernelWorker::run(env, "lutmpc.gemm", work, {a.object, b.object, o.object}, o.object, small_gemm(mk, kn, mn, n));
+}
+
+// gemmPm1(l, x, bPacked, m, k, n, out?) -> Promise<out>
+Napi::Value GemmPm1(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "gemmPm1";
+  const int l = ring_bits(env, info[0], fn, true);
+  const std::size_t m = dim(env, info[3], fn, "m"), k = dim(env, info[4], fn, "k"), n = dim(env, info[5], fn, "n");
+  const std::size_t words = (k + 63) / 64;
+  const std::size_t mk = checked_mul(env, m, k, fn, "m*k"), nw = checked_mul(env, n, words, fn, "n*ceil(k/64)"),
+                    mn = checked_mul(env, m, n, fn, "m*n");
+  View x = ring_array(env, info[1], fn, "x", l);
+  need_length(env, x, mk, fn, "x", "m*k");
+  View bp = ring_array(env, info[2], fn, "bPacked", 64);
+  need_length(env, bp, nw, fn, "bPacked", "n*ceil(k/64)");
+  View o = out_array(env, info[6], fn, l, mn, "m*n");
+  void *px = x.data, *pb = bp.data, *po = o.data;
+  auto work = l == 32 ? std::function<void()>([=] {
+    lutmpc::gemm_pm1_u32(static_cast<const std::uint32_t*>(px), static_cast<const std::uint64_t*>(pb), static_cast<std::uint32_t*>(po), m, k, n);
+  })
+                      : std::function<void()>([=] {
+    lutmpc::gemm_pm1_u64(static_cast<const std::uint64_t*>(px), static_cast<const std::uint64_t*>(pb), static_cast<std::uint64_t*>(po), m, k, n);
+  });
+  return KernelWorker::run(env, "lutmpc.gemmPm1", work, {x.object, bp.object, o.object}, o.object, small_gemm(mk, nw, mn, n));
+}
+
+int table_ring(napi_typedarray_type t) {
+  switch (t) {
+    case napi_uint8_array: return 8;
+    case napi_uint16_array: return 16;
+    case napi_uint32_array: return 32;
+    case napi_biguint64_array: return 64;
+    default: return 0;
+  }
+}
+
+// gatherShared(table, bits, idx, out?) / gatherPerElement(tables, bits, idx, out?) -> Promise<out>
+Napi::Value Gather(const Napi::CallbackInfo& info, bool perElement) {
+  Napi::Env env = info.Env();
+  const std::string fn = perElement ? "gatherPerElement" : "gatherShared";
+  const char* tname = perElement ? "tables" : "table";
+  const std::string anyRing = "a Uint8Array, Uint16Array, Uint32Array or BigUint64Array";
+  int l = info[0].IsTypedArray() ? table_ring(info[0].As<Napi::TypedArray>().TypedArrayType()) : 0;
+  if (!l) type_error(env, fn + ": argument '" + tname + "' must be " + anyRing + ", got " + describe(info[0]));
+  View table = typed(env, info[0], fn, tname);
+  const double bd = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!info[1].IsNumber() || !(bd >= 1) || bd > lutmpc::kGatherMaxBits || bd != static_cast<double>(static_cast<int>(bd))) {
+    std::string s = info[1].IsNumber() ? info[1].ToString().Utf8Value() : describe(info[1]);
+    range_error(env, fn + ": table index width bits=" + s + " is out of range (1 <= bits <= " + std::to_string(lutmpc::kGatherMaxBits) + ")");
+  }
+  const unsigned bits = static_cast<unsigned>(bd);
+  if (!info[2].IsTypedArray() || !table_ring(info[2].As<Napi::TypedArray>().TypedArrayType()))
+    type_error(env, fn + ": argument 'idx' must be " + anyRing + ", got " + describe(info[2]));
+  View idx = typed(env, info[2], fn, "idx");
+  const std::size_t size = std::size_t{1} << bits;
+  if (perElement) need_length(env, table, checked_mul(env, idx.length, size, fn, "idx.length*2^bits"), fn, tname, "idx.length*2^bits");
+  else need_length(env, table, size, fn, tname, "2^bits");
+  View o = out_array(env, info[3], fn, l, idx.length, "idx.length");
+  const void *pt = table.data, *pi = idx.data;
+  void* po = o.data;
+  const std::size_t eb = table.elemBytes, ib = idx.elemBytes, n = idx.length;
+  std::function<void()> work = perElement ? std::function<void()>([=] { lutmpc::gather_per_element(eb, pt, bits, ib, pi, po, n); })
+                                          : std::function<void()>([=] { lutmpc::gather_shared(eb, pt, bits, ib, pi, po, n); });
+  return KernelWorker::run(env, perElement ? "lutmpc.gatherPerElement" : "lutmpc.gatherShared", work,
+                           {table.object, idx.object, o.object}, o.object, n <= kInlineElems);
+}
+Napi::Value GatherShared(const Napi::CallbackInfo& info) { return Gather(info, false); }
+Napi::Value GatherPerElement(const Napi::CallbackInfo& info) { return Gather(info, true); }
+
+View bytes(Napi::Env env, const Napi::Value& v, const std::string& fn, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    type_error(env, fn + ": argument '" + name + "' must be a Uint8Array, got " + describe(v));
+  return typed(env, v, fn, name);
+}
+
+// prgFill(key, iv, out) -> Promise<out>
+Napi::Value PrgFill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "prgFill";
+  View key = bytes(env, info[0], fn, "key");
+  if (key.length != 16) range_error(env, fn + ": argument 'key' must be 16 bytes, got " + std::to_string(key.length));
+  View iv = bytes(env, info[1], fn, "iv");
+  if (iv.length != 16) range_error(env, fn + ": argument 'iv' must be 16 bytes, got " + std::to_string(iv.length));
+  View out = bytes(env, info[2], fn, "out");
+  // Copy key and iv now: the caller may reuse them as soon as we return.
+  std::array<std::uint8_t, 16> k, c;
+  std::memcpy(k.data(), key.data, 16);
+  std::memcpy(c.data(), iv.data, 16);
+  std::uint8_t* po = static_cast<std::uint8_t*>(out.data);
+  const std::size_t len = out.length;
+  return KernelWorker::run(env, "lutmpc.prgFill", [=] { lutmpc::aes128_ctr_keystream(k.data(), c.data(), po, len); }, {out.object},
+                           out.object, len <= kInlineBytes);
+}
+
+Napi::Object InfoObject(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("abi", kAbiVersion);
+  o.Set("simd", lutmpc::simd_name(lutmpc::simd_level()));
+  o.Set("simdDetected", lutmpc::simd_name(lutmpc::detected_simd()));
+  o.Set("aesni", lutmpc::aesni_enabled());
+  o.Set("aesniDetected", lutmpc::detected_aesni());
+  o.Set("aes", lutmpc::aes_impl_name());
+  o.Set("threads", lutmpc::num_threads());
+  return o;
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) { return InfoObject(info.Env()); }
+
+// configure({ simd?: 'scalar'|'avx2'|'avx512', aesni?: boolean, threads?: number }) -> info
+// Lowers the SIMD level (never above the CPU's), toggles AES-NI, resizes the
+// pool; used by tests to exercise fallbacks and by benches.
+Napi::Value Configure(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "configure";
+  if (!info[0].IsObject()) type_error(env, fn + ": argument 'options' must be an object, got " + describe(info[0]));
+  Napi::Object opt = info[0].As<Napi::Object>();
+  if (opt.Has("simd") && !opt.Get("simd").IsUndefined()) {
+    std::string s = op_name(opt.Get("simd"));
+    if (s == "scalar") lutmpc::set_simd_level(lutmpc::SimdLevel::Scalar);
+    else if (s == "avx2") lutmpc::set_simd_level(lutmpc::SimdLevel::Avx2);
+    else if (s == "avx512") lutmpc::set_simd_level(lutmpc::SimdLevel::Avx512);
+    else range_error(env, fn + ": option 'simd' must be 'scalar', 'avx2' or 'avx512', got " + s);
+  }
+  if (opt.Has("aesni") && !opt.Get("aesni").IsUndefined()) {
+    if (!opt.Get("aesni").IsBoolean()) type_error(env, fn + ": option 'aesni' must be a boolean");
+    lutmpc::set_aesni(opt.Get("aesni").As<Napi::Boolean>().Value());
+  }
+  if (opt.Has("threads") && !opt.Get("threads").IsUndefined()) {
+    std::size_t t = dim(env, opt.Get("threads"), fn, "threads");
+    if (t < 1 || t > 1024) range_error(env, fn + ": option 'threads' must be between 1 and 1024");
+    lutmpc::set_num_threads(static_cast<unsigned>(t));
+  }
+  return InfoObject(env);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
+  exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
+  exports.Set("mulScalar", Napi::Function::New(env, MulScalar, "mulScalar"));
+  exports.Set("shift", Napi::Function::New(env, Shift, "shift"));
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("gemmPm1", Napi::Function::New(env, GemmPm1, "gemmPm1"));
+  exports.Set("gatherShared", Napi::Function::New(env, GatherShared, "gatherShared"));
+  exports.Set("gatherPerElement", Napi::Function::New(env, GatherPerElement, "gatherPerElement"));
+  exports.Set("prgFill", Napi::Function::New(env, PrgFill, "prgFill"));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("configure", Napi::Function::New(env, Configure, "configure"));
+  exports.Set("abi", kAbiVersion);
+  return exports;
+}
+
+}  // namespace
+}  // namespace lutmpc_addon
+
+static Napi::Object InitLutmpc(Napi::Env env, Napi::Object exports) { return lutmpc_addon::Init(env, exports); }
+
+NODE_API_MODULE(lutmpc, InitLutmpc)

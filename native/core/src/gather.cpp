@@ -1,0 +1,87 @@
+// Gathers: scalar loads (hardware gathers are not faster on Zen for random
+// indices), split over the pool for large n. out may alias idx exactly
+// (each out[i] is written after idx[i] is read); other overlaps use a temporary.
+#include "lutmpc/gather.h"
+
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "lutmpc/threads.h"
+
+namespace lutmpc {
+namespace {
+
+constexpr std::size_t kParallelMin = 1 << 15;
+
+template <typename T, typename I>
+void shared_t(const T* table, std::uint64_t mask, const I* idx, T* out, std::size_t b, std::size_t e) {
+  for (std::size_t i = b; i < e; ++i) out[i] = table[static_cast<std::uint64_t>(idx[i]) & mask];
+}
+
+template <typename T, typename I>
+void per_elem_t(const T* tables, unsigned bits, std::uint64_t mask, const I* idx, T* out, std::size_t b, std::size_t e) {
+  for (std::size_t i = b; i < e; ++i) out[i] = tables[(static_cast<std::uint64_t>(i) << bits) + (static_cast<std::uint64_t>(idx[i]) & mask)];
+}
+
+template <typename T, typename F>
+void by_idx(std::size_t idx_bytes, F&& f) {
+  switch (idx_bytes) {
+    case 1: f(static_cast<const std::uint8_t*>(nullptr)); break;
+    case 2: f(static_cast<const std::uint16_t*>(nullptr)); break;
+    case 4: f(static_cast<const std::uint32_t*>(nullptr)); break;
+    default: f(static_cast<const std::uint64_t*>(nullptr)); break;
+  }
+}
+
+template <typename T>
+void gather_t(bool per_element, const T* table, unsigned bits, std::size_t idx_bytes, const void* idx, T* out, std::size_t n) {
+  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+  by_idx<T>(idx_bytes, [&](auto tag) {
+    using I = std::remove_const_t<std::remove_pointer_t<decltype(tag)>>;
+    const I* ix = static_cast<const I*>(idx);
+    auto run = [&](std::size_t b, std::size_t e) {
+      if (per_element) per_elem_t<T, I>(table, bits, mask, ix, out, b, e);
+      else shared_t<T, I>(table, mask, ix, out, b, e);
+    };
+    if (n < kParallelMin) run(0, n);
+    else parallel_for(n, kParallelMin / 2, run);
+  });
+}
+
+bool overlaps(const void* p, std::size_t pbytes, const void* q, std::size_t qbytes) {
+  auto a = reinterpret_cast<std::uintptr_t>(p), b = reinterpret_cast<std::uintptr_t>(q);
+  return pbytes && qbytes && a < b + qbytes && b < a + pbytes;
+}
+
+void gather(bool per_element, std::size_t eb, const void* table, unsigned bits, std::size_t ib, const void* idx, void* out,
+            std::size_t n) {
+  if (n == 0) return;
+  const std::size_t tbytes = (per_element ? n : 1) * (std::size_t{1} << bits) * eb;
+  const bool exact_alias = out == idx && eb == ib;
+  if ((!exact_alias && overlaps(out, n * eb, idx, n * ib)) || overlaps(out, n * eb, table, tbytes)) {
+    std::vector<unsigned char> tmp(n * eb);
+    gather(per_element, eb, table, bits, ib, idx, tmp.data(), n);
+    std::memcpy(out, tmp.data(), n * eb);
+    return;
+  }
+  switch (eb) {
+    case 1: gather_t(per_element, static_cast<const std::uint8_t*>(table), bits, ib, idx, static_cast<std::uint8_t*>(out), n); break;
+    case 2: gather_t(per_element, static_cast<const std::uint16_t*>(table), bits, ib, idx, static_cast<std::uint16_t*>(out), n); break;
+    case 4: gather_t(per_element, static_cast<const std::uint32_t*>(table), bits, ib, idx, static_cast<std::uint32_t*>(out), n); break;
+    default: gather_t(per_element, static_cast<const std::uint64_t*>(table), bits, ib, idx, static_cast<std::uint64_t*>(out), n); break;
+  }
+}
+
+}  // namespace
+
+void gather_shared(std::size_t eb, const void* table, unsigned bits, std::size_t ib, const void* idx, void* out, std::size_t n) {
+  gather(false, eb, table, bits, ib, idx, out, n);
+}
+
+void gather_per_element(std::size_t eb, const void* tables, unsigned bits, std::size_t ib, const void* idx, void* out,
+                        std::size_t n) {
+  gather(true, eb, tables, bits, ib, idx, out, n);
+}
+
+}  // namespace lutmpc

@@ -1,0 +1,26 @@
+/**
+ * Output helpers shared by CLI commands: JSON alone on stdout (bigints as
+ * decimal strings), human text otherwise, errors as one clear line.
+ */
+import { LutmpcError } from '../errors.js';
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(toJson(value) + '\n');
+}
+
+/** Run a command body; a failure prints `lutmpc: <ErrorClass>: message` and sets exit code 1. */
+export async function runCommand(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const kind = err instanceof LutmpcError || err instanceof TypeError || err instanceof RangeError ? err.name : 'Error';
+    process.stderr.write(`lutmpc: ${kind}: ${err.message}\n`);
+    if (process.env['LUTMPC_DEBUG'] && err.stack) process.stderr.write(err.stack + '\n');
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The `lutmpc` command line: every command is a thin wrapper over an exported
+ * library function.
+ */
+import { Command } from 'commander';
+import { register as registerBench } from './commands/bench.js';
+import { register as registerSelftest } from './commands/selftest.js';
+
+export function buildCli(): Command {
+  const program = new Command();
+  program.name('lutmpc').description('Secure three-party inference of quantized BERT models').version('0.1.0');
+  registerSelftest(program);
+  registerBench(program);
+  return program;
+}

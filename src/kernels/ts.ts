@@ -1,0 +1,300 @@
+/**
+ * The plain TypeScript backend. Complete (every kernel of the interface, every
+ * ring width), written for obviousness rather than speed: it is the oracle
+ * the native backends are tested against.
+ */
+import { createCipheriv } from 'node:crypto';
+import {
+  checkBytes,
+  checkDim,
+  checkIndexArray,
+  checkRingArray,
+  checkRingBits,
+  checkShift,
+  checkTableBits,
+  tableRingBits,
+} from './check.js';
+import {
+  allocRing,
+  type BinaryOp,
+  type GemmBits,
+  type Kernels,
+  type RingArray,
+  type RingArrayOf,
+  type RingBits,
+  type ShiftOp,
+  type UnaryOp,
+} from './types.js';
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** Reduce a small-ring number result to l bits (l ≤ 16). */
+function maskSmall(l: RingBits): number {
+  return l === 1 ? 1 : l === 8 ? 0xff : 0xffff;
+}
+
+function binaryNumber(op: BinaryOp, l: RingBits, a: ArrayLike<number>, b: ArrayLike<number>, out: Uint8Array | Uint16Array | Uint32Array): void {
+  const n = out.length;
+  if (l === 32) {
+    const o = out as Uint32Array;
+    switch (op) {
+      case 'add': for (let i = 0; i < n; i++) o[i] = (a[i]! + b[i]!) >>> 0; break;
+      case 'sub': for (let i = 0; i < n; i++) o[i] = (a[i]! - b[i]!) >>> 0; break;
+      case 'mul': for (let i = 0; i < n; i++) o[i] = Math.imul(a[i]!, b[i]!) >>> 0; break;
+      case 'and': for (let i = 0; i < n; i++) o[i] = (a[i]! & b[i]!) >>> 0; break;
+      case 'or': for (let i = 0; i < n; i++) o[i] = (a[i]! | b[i]!) >>> 0; break;
+      case 'xor': for (let i = 0; i < n; i++) o[i] = (a[i]! ^ b[i]!) >>> 0; break;
+    }
+    return;
+  }
+  const m = maskSmall(l);
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++) out[i] = (a[i]! + b[i]!) & m; break;
+    case 'sub': for (let i = 0; i < n; i++) out[i] = (a[i]! - b[i]!) & m; break;
+    case 'mul': for (let i = 0; i < n; i++) out[i] = Math.imul(a[i]!, b[i]!) & m; break;
+    case 'and': for (let i = 0; i < n; i++) out[i] = a[i]! & b[i]! & m; break;
+    case 'or': for (let i = 0; i < n; i++) out[i] = (a[i]! | b[i]!) & m; break;
+    case 'xor': for (let i = 0; i < n; i++) out[i] = (a[i]! ^ b[i]!) & m; break;
+  }
+}
+
+function binaryBig(op: BinaryOp, a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void {
+  const n = out.length;
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++) out[i] = (a[i]! + b[i]!) & MASK64; break;
+    case 'sub': for (let i = 0; i < n; i++) out[i] = (a[i]! - b[i]!) & MASK64; break;
+    case 'mul': for (let i = 0; i < n; i++) out[i] = (a[i]! * b[i]!) & MASK64; break;
+    case 'and': for (let i = 0; i < n; i++) out[i] = a[i]! & b[i]!; break;
+    case 'or': for (let i = 0; i < n; i++) out[i] = a[i]! | b[i]!; break;
+    case 'xor': for (let i = 0; i < n; i++) out[i] = a[i]! ^ b[i]!; break;
+  }
+}
+
+function prepareOut<L extends RingBits>(fn: string, l: L, n: number, out: RingArrayOf<L> | undefined): RingArrayOf<L> {
+  if (out === undefined) return allocRing(l, n);
+  checkRingArray(fn, 'out', l, out, n);
+  return out;
+}
+
+/** For l = 1 the storage holds one bit per byte; inputs must already be 0/1 but we mask defensively. */
+function binary<L extends RingBits>(op: BinaryOp, l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, out?: RingArrayOf<L>): RingArrayOf<L> {
+  const fn = `binary(${String(op)})`;
+  if (!['add', 'sub', 'mul', 'and', 'or', 'xor'].includes(op)) throw new RangeError(`${fn}: unknown op '${String(op)}'`);
+  checkRingBits(fn, l);
+  checkRingArray(fn, 'a', l, a);
+  checkRingArray(fn, 'b', l, b, a.length);
+  const o = prepareOut(fn, l, a.length, out);
+  if (l === 64) binaryBig(op, a as BigUint64Array, b as BigUint64Array, o as BigUint64Array);
+  else binaryNumber(op, l, a as ArrayLike<number>, b as ArrayLike<number>, o as Uint8Array | Uint16Array | Uint32Array);
+  return o;
+}
+
+function unary<L extends RingBits>(op: UnaryOp, l: L, a: RingArrayOf<L>, out?: RingArrayOf<L>): RingArrayOf<L> {
+  const fn = `unary(${String(op)})`;
+  if (op !== 'neg' && op !== 'not') throw new RangeError(`${fn}: unknown op '${String(op)}'`);
+  checkRingBits(fn, l);
+  checkRingArray(fn, 'a', l, a);
+  const o = prepareOut(fn, l, a.length, out);
+  const n = a.length;
+  if (l === 64) {
+    const x = a as BigUint64Array, y = o as BigUint64Array;
+    for (let i = 0; i < n; i++) y[i] = op === 'neg' ? (-x[i]!) & MASK64 : ~x[i]! & MASK64;
+  } else if (l === 32) {
+    const x = a as Uint32Array, y = o as Uint32Array;
+    for (let i = 0; i < n; i++) y[i] = op === 'neg' ? (-x[i]!) >>> 0 : ~x[i]! >>> 0;
+  } else {
+    const m = maskSmall(l);
+    const x = a as Uint8Array | Uint16Array, y = o as Uint8Array | Uint16Array;
+    for (let i = 0; i < n; i++) y[i] = op === 'neg' ? -x[i]! & m : ~x[i]! & m;
+  }
+  return o;
+}
+
+function mulScalar<L extends RingBits>(l: L, a: RingArrayOf<L>, s: bigint, out?: RingArrayOf<L>): RingArrayOf<L> {
+  const fn = 'mulScalar';
+  checkRingBits(fn, l);
+  checkRingArray(fn, 'a', l, a);
+  if (typeof s !== 'bigint') throw new TypeError(`${fn}: argument 's' must be a bigint, got ${typeof s}`);
+  const o = prepareOut(fn, l, a.length, out);
+  const n = a.length;
+  if (l === 64) {
+    const x = a as BigUint64Array, y = o as BigUint64Array;
+    const sv = BigInt.asUintN(64, s);
+    for (let i = 0; i < n; i++) y[i] = (x[i]! * sv) & MASK64;
+  } else {
+    const sv = Number(BigInt.asUintN(32, s)) | 0;
+    const x = a as Uint8Array | Uint16Array | Uint32Array, y = o as Uint8Array | Uint16Array | Uint32Array;
+    if (l === 32) for (let i = 0; i < n; i++) y[i] = Math.imul(x[i]!, sv) >>> 0;
+    else {
+      const m = maskSmall(l);
+      for (let i = 0; i < n; i++) y[i] = Math.imul(x[i]!, sv) & m;
+    }
+  }
+  return o;
+}
+
+function shift<L extends RingBits>(op: ShiftOp, l: L, a: RingArrayOf<L>, k: number, out?: RingArrayOf<L>): RingArrayOf<L> {
+  const fn = `shift(${String(op)})`;
+  if (op !== 'shl' && op !== 'shr' && op !== 'sar') throw new RangeError(`${fn}: unknown op '${String(op)}'`);
+  checkRingBits(fn, l);
+  checkRingArray(fn, 'a', l, a);
+  checkShift(fn, l, k);
+  const o = prepareOut(fn, l, a.length, out);
+  const n = a.length;
+  if (l === 64) {
+    const x = a as BigUint64Array, y = o as BigUint64Array;
+    const kb = BigInt(k);
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      if (op === 'shl') y[i] = (v << kb) & MASK64;
+      else if (op === 'shr') y[i] = v >> kb;
+      else y[i] = BigInt.asUintN(64, BigInt.asIntN(64, v) >> kb);
+    }
+  } else {
+    const x = a as Uint8Array | Uint16Array | Uint32Array, y = o as Uint8Array | Uint16Array | Uint32Array;
+    const m = l === 32 ? 0xffffffff : maskSmall(l);
+    const signShift = 32 - l; // moves bit l−1 to bit 31 for sign extension
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      let r: number;
+      if (op === 'shl') r = v << k;
+      else if (op === 'shr') r = v >>> k;
+      else r = ((v << signShift) >> signShift) >> k;
+      y[i] = l === 32 ? r >>> 0 : r & m;
+    }
+  }
+  return o;
+}
+
+async function gemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = 'gemm';
+  checkRingBits(fn, l, [32, 64]);
+  checkDim(fn, 'm', m);
+  checkDim(fn, 'k', k);
+  checkDim(fn, 'n', n);
+  checkRingArray(fn, 'a', l, a, m * k);
+  checkRingArray(fn, 'b', l, b, k * n);
+  const c = prepareOut(fn, l, m * n, out);
+  if (l === 32) {
+    const A = a as Uint32Array, B = b as Uint32Array;
+    const acc = new Int32Array(n);
+    for (let i = 0; i < m; i++) {
+      acc.fill(0);
+      for (let t = 0; t < k; t++) {
+        const av = A[i * k + t]! | 0;
+        if (av === 0) continue;
+        const row = t * n;
+        for (let j = 0; j < n; j++) acc[j] = (acc[j]! + Math.imul(av, B[row + j]!)) | 0;
+      }
+      const C = c as Uint32Array;
+      for (let j = 0; j < n; j++) C[i * n + j] = acc[j]! >>> 0;
+    }
+  } else {
+    const A = a as BigUint64Array, B = b as BigUint64Array, C = c as BigUint64Array;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0n;
+        for (let t = 0; t < k; t++) s += A[i * k + t]! * B[t * n + j]!;
+        C[i * n + j] = s & MASK64;
+      }
+    }
+  }
+  return c;
+}
+
+async function gemmPm1<L extends GemmBits>(l: L, x: RingArrayOf<L>, bPacked: BigUint64Array, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = 'gemmPm1';
+  checkRingBits(fn, l, [32, 64]);
+  checkDim(fn, 'm', m);
+  checkDim(fn, 'k', k);
+  checkDim(fn, 'n', n);
+  checkRingArray(fn, 'x', l, x, m * k);
+  const words = Math.ceil(k / 64);
+  checkRingArray(fn, 'bPacked', 64, bPacked, n * words);
+  const c = prepareOut(fn, l, m * n, out);
+  for (let j = 0; j < n; j++) {
+    // Unpack column j of B once.
+    const col = new Uint8Array(k);
+    for (let t = 0; t < k; t++) col[t] = Number((bPacked[j * words + (t >> 6)]! >> BigInt(t & 63)) & 1n);
+    for (let i = 0; i < m; i++) {
+      if (l === 32) {
+        const X = x as Uint32Array;
+        let s = 0;
+        for (let t = 0; t < k; t++) s = col[t] ? (s - X[i * k + t]!) | 0 : (s + X[i * k + t]!) | 0;
+        (c as Uint32Array)[i * n + j] = s >>> 0;
+      } else {
+        const X = x as BigUint64Array;
+        let s = 0n;
+        for (let t = 0; t < k; t++) s = col[t] ? s - X[i * k + t]! : s + X[i * k + t]!;
+        (c as BigUint64Array)[i * n + j] = s & MASK64;
+      }
+    }
+  }
+  return c;
+}
+
+function indexAt(idx: RingArray, i: number, mask: number): number {
+  const v = idx[i]!;
+  return typeof v === 'bigint' ? Number(v & BigInt(mask)) : v & mask;
+}
+
+async function gatherShared<L extends RingBits>(table: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = 'gatherShared';
+  const l = tableRingBits(fn, 'table', table) as L;
+  checkTableBits(fn, bits);
+  checkIndexArray(fn, 'idx', idx);
+  const size = 2 ** bits;
+  if (table.length !== size) throw new RangeError(`${fn}: argument 'table' must have 2^bits = ${size} entries, got ${table.length}`);
+  const o = prepareOut(fn, l, idx.length, out);
+  const mask = size - 1;
+  const T = table as unknown as { [i: number]: number | bigint }, O = o as unknown as { [i: number]: number | bigint };
+  for (let i = 0; i < idx.length; i++) O[i] = T[indexAt(idx, i, mask)]!;
+  return o;
+}
+
+async function gatherPerElement<L extends RingBits>(tables: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = 'gatherPerElement';
+  const l = tableRingBits(fn, 'tables', tables) as L;
+  checkTableBits(fn, bits);
+  checkIndexArray(fn, 'idx', idx);
+  const size = 2 ** bits;
+  if (tables.length !== size * idx.length) {
+    throw new RangeError(`${fn}: argument 'tables' must have idx.length · 2^bits = ${size * idx.length} entries, got ${tables.length}`);
+  }
+  const o = prepareOut(fn, l, idx.length, out);
+  const mask = size - 1;
+  const T = tables as unknown as { [i: number]: number | bigint }, O = o as unknown as { [i: number]: number | bigint };
+  for (let i = 0; i < idx.length; i++) O[i] = T[i * size + indexAt(idx, i, mask)]!;
+  return o;
+}
+
+async function prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array> {
+  const fn = 'prgFill';
+  checkBytes(fn, 'key', key, 16);
+  checkBytes(fn, 'iv', iv, 16);
+  checkBytes(fn, 'out', out);
+  // The keystream is the encryption of zeros.
+  const cipher = createCipheriv('aes-128-ctr', key, iv);
+  const chunk = 1 << 20;
+  const zeros = new Uint8Array(Math.min(chunk, out.length));
+  for (let off = 0; off < out.length; off += chunk) {
+    const len = Math.min(chunk, out.length - off);
+    const ks = cipher.update(len === zeros.length ? zeros : zeros.subarray(0, len));
+    out.set(ks, off);
+  }
+  return out;
+}
+
+export const tsKernels: Kernels = {
+  name: 'ts',
+  detail: 'plain TypeScript (oracle)',
+  binary,
+  unary,
+  mulScalar,
+  shift,
+  gemm,
+  gemmPm1,
+  gatherShared,
+  gatherPerElement,
+  prgFill,
+};

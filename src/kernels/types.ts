@@ -1,0 +1,122 @@
+/**
+ * The one kernel interface. Three backends implement it: native CUDA, native
+ * CPU (C++ core through the addon) and plain TypeScript. The TypeScript
+ * backend is complete and is the oracle every native kernel is tested against.
+ *
+ * Conventions (all backends):
+ * - A ring Z_2^l is stored in an unsigned typed array: l = 1 and 8 in
+ *   Uint8Array (l = 1 holds one bit per byte, values 0/1), 16 in Uint16Array,
+ *   32 in Uint32Array, 64 in BigUint64Array. Arithmetic wraps mod 2^l.
+ *   Signed values are two's complement.
+ * - Matrices are dense and row-major.
+ * - `out` may be the same array as an input (in-place). When omitted, a new
+ *   array is allocated and returned.
+ * - Element-wise ops are synchronous: they are memory-bound and take well
+ *   under a millisecond for the tensor sizes of one BERT layer on the native
+ *   backend. GEMMs, gathers over large tables and the PRG return Promises and
+ *   run off the event loop on the native backends.
+ */
+
+export type RingBits = 1 | 8 | 16 | 32 | 64;
+export const RING_BITS: readonly RingBits[] = [1, 8, 16, 32, 64];
+
+/** The typed array that stores ring Z_2^l. */
+export type RingArrayOf<L extends RingBits> = L extends 64
+  ? BigUint64Array
+  : L extends 32
+    ? Uint32Array
+    : L extends 16
+      ? Uint16Array
+      : Uint8Array;
+
+export type RingArray = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+
+/** Element-wise binary ops. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor';
+/** Element-wise unary ops. `shl`, `shr` (logical) and `sar` (arithmetic) take a shift count. */
+export type UnaryOp = 'neg' | 'not';
+export type ShiftOp = 'shl' | 'shr' | 'sar';
+
+/** Rings a GEMM runs in. */
+export type GemmBits = 32 | 64;
+
+/** Which backend runs. */
+export type BackendName = 'cuda' | 'cpu' | 'ts';
+
+export interface Kernels {
+  readonly name: BackendName;
+  /** Human-readable detail: SIMD level, thread count, device name. */
+  readonly detail: string;
+
+  // ---- element-wise ring ops (synchronous) ----------------------------------
+  /** out[i] = a[i] op b[i] mod 2^l. */
+  binary<L extends RingBits>(op: BinaryOp, l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, out?: RingArrayOf<L>): RingArrayOf<L>;
+  /** out[i] = op a[i] mod 2^l (neg: −a, not: bitwise complement within l bits). */
+  unary<L extends RingBits>(op: UnaryOp, l: L, a: RingArrayOf<L>, out?: RingArrayOf<L>): RingArrayOf<L>;
+  /** out[i] = a[i] · s mod 2^l for a public scalar s (any integer; reduced mod 2^l). */
+  mulScalar<L extends RingBits>(l: L, a: RingArrayOf<L>, s: bigint, out?: RingArrayOf<L>): RingArrayOf<L>;
+  /** Shift by k bits, 0 ≤ k < l: shl (mod 2^l), shr (logical), sar (arithmetic, sign bit is bit l−1). */
+  shift<L extends RingBits>(op: ShiftOp, l: L, a: RingArrayOf<L>, k: number, out?: RingArrayOf<L>): RingArrayOf<L>;
+
+  // ---- matrix products ----------------------------------------------------------
+  /** C (m×n) = A (m×k) · B (k×n) mod 2^l. */
+  gemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+  /**
+   * C (m×n) = X (m×k) · (1 − 2B) mod 2^l, where B is a k×n bit matrix stored
+   * transposed and packed: row j of `bPacked` (⌈k/64⌉ words) holds column j of
+   * B, bit t of word w being B[64w + t][j]. Padding bits beyond k are ignored.
+   */
+  gemmPm1<L extends GemmBits>(l: L, x: RingArrayOf<L>, bPacked: BigUint64Array, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+
+  // ---- table reads ---------------------------------------------------------------
+  /**
+   * out[i] = table[idx[i] mod 2^bits] for one table of 2^bits entries shared by
+   * all elements. `idx` holds the (masked) indices in any ring array; only the
+   * low `bits` bits are used.
+   */
+  gatherShared<L extends RingBits>(table: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+  /**
+   * out[i] = tables[i · 2^bits + (idx[i] mod 2^bits)]: one table of 2^bits
+   * entries per element, stored back to back (e.g. per-element rotated tables).
+   */
+  gatherPerElement<L extends RingBits>(tables: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+
+  // ---- randomness -------------------------------------------------------------------
+  /**
+   * Fill `out` with the AES-128-CTR keystream for `key` (16 bytes) starting at
+   * the 128-bit big-endian counter block `iv` (16 bytes), as node:crypto's
+   * 'aes-128-ctr' produces it. `out.byteLength` may be any size.
+   */
+  prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Element byte size of each ring's storage. */
+export function ringBytes(l: RingBits): number {
+  return l === 64 ? 8 : l === 32 ? 4 : l === 16 ? 2 : 1;
+}
+
+/** Allocate a zeroed array for n elements of ring Z_2^l. */
+export function allocRing<L extends RingBits>(l: L, n: number): RingArrayOf<L> {
+  switch (l) {
+    case 64:
+      return new BigUint64Array(n) as RingArrayOf<L>;
+    case 32:
+      return new Uint32Array(n) as RingArrayOf<L>;
+    case 16:
+      return new Uint16Array(n) as RingArrayOf<L>;
+    case 8:
+    case 1:
+      return new Uint8Array(n) as RingArrayOf<L>;
+    default:
+      throw new RangeError(`ring width l=${String(l)} is not supported (use one of ${RING_BITS.join(', ')})`);
+  }
+}
+
+/** The ring width an array's type can store, for argument checks (Uint8Array → 8, also valid for l = 1). */
+export function arrayRingBits(a: unknown): RingBits | undefined {
+  if (a instanceof BigUint64Array) return 64;
+  if (a instanceof Uint32Array) return 32;
+  if (a instanceof Uint16Array) return 16;
+  if (a instanceof Uint8Array) return 8;
+  return undefined;
+}

@@ -1,0 +1,187 @@
+/**
+ * The offline phase: P0 (dealer) produces each compute party's correlated
+ * material for every protocol call, before the input exists.
+ *
+ * All three parties run the same offline program (same protocol calls in the
+ * same order). Each call is one `Dealing` with a deterministic tag
+ * "proto#seq". Inside it:
+ *
+ * - `mask(name, l, n)`: a fresh mask r = r1 + r2. r1 comes from the P0–P1
+ *   seed, r2 from the P0–P2 seed (sub-streams keyed by tag and name), so it
+ *   costs no communication. P0 gets r, Pi gets ri.
+ * - `share(name, l, n, value)`: additive shares of a value only P0 knows
+ *   (P0 passes it). P1's share is drawn from the P0–P1 stream and never
+ *   travels; P2's share is the correction value − share1, sent by P0.
+ * - `keep(name, l, data)`: store a locally computed array in the entry.
+ *
+ * Corrections of all dealings since the last `flush` travel in ONE message
+ * P0 → P2 (offline bytes; one round for P2), ordered by dealing sequence and
+ * then by name. At the flush P1 and P2 append their completed entries, in
+ * order, to their material store; online calls take them back by tag.
+ *
+ * Material can be any set of named ring arrays, so later protocols (lookup
+ * tables, shifts) deal their own kinds (e.g. rotated tables via `share`).
+ */
+import { ProtocolError } from '../errors.js';
+import { allocRing, type RingArray, type RingBits } from '../kernels/types.js';
+import type { Material, MaterialEntry } from './material.js';
+import type { Party } from './party.js';
+import { add, bytesOf, sub } from './ring.js';
+
+interface Correction {
+  seq: number;
+  name: string;
+  l: RingBits;
+  /** P0: the correction to send; P2: the placeholder to fill. */
+  data: RingArray;
+}
+
+export class Dealing {
+  readonly items: Material = new Map();
+  readonly corrections: Correction[] = [];
+  private readonly names = new Set<string>();
+
+  constructor(
+    readonly party: Party,
+    readonly tag: string,
+    readonly seq: number,
+  ) {}
+
+  get role(): 'P0' | 'P1' | 'P2' {
+    const id = this.party.id;
+    if (id === 'C') throw new ProtocolError('the client takes no part in the offline phase');
+    return id;
+  }
+
+  private claim(name: string): void {
+    if (this.names.has(name)) throw new ProtocolError(`dealing '${this.tag}' uses the name '${name}' twice`);
+    this.names.add(name);
+  }
+
+  /** Draw from the stream this party shares with `peer` for (tag, name). */
+  private draw(peer: 'P0' | 'P1' | 'P2', name: string, l: RingBits, n: number): Promise<RingArray> {
+    return this.party.stream(peer, `${this.tag}/${name}`).ring(l, n);
+  }
+
+  /** A fresh mask: P0 gets r = r1 + r2, Pi gets ri (stored in the entry as `name`). */
+  async mask(name: string, l: RingBits, n: number): Promise<RingArray> {
+    this.claim(name);
+    const role = this.role;
+    if (role === 'P0') {
+      const [r1, r2] = await Promise.all([this.draw('P1', name, l, n), this.draw('P2', name, l, n)]);
+      return add(l, r1, r2, r1);
+    }
+    const r = await this.draw('P0', name, l, n);
+    this.items.set(name, { l, data: r });
+    return r;
+  }
+
+  /** Both mask shares at P0 ({r1, r2, r}); a compute party gets only its own as `own`. */
+  async maskParts(name: string, l: RingBits, n: number): Promise<{ r: RingArray; r1?: RingArray; r2?: RingArray; own?: RingArray }> {
+    this.claim(name);
+    if (this.role === 'P0') {
+      const [r1, r2] = await Promise.all([this.draw('P1', name, l, n), this.draw('P2', name, l, n)]);
+      return { r: add(l, r1, r2), r1, r2 };
+    }
+    const own = await this.draw('P0', name, l, n);
+    this.items.set(name, { l, data: own });
+    return { r: own, own };
+  }
+
+  /**
+   * Additive shares of `value` (required at P0, ignored elsewhere). Returns
+   * the value at P0, the share at P1, and at P2 an array that is filled when
+   * the corrections arrive (at `flush`).
+   */
+  async share(name: string, l: RingBits, n: number, value?: RingArray): Promise<RingArray> {
+    this.claim(name);
+    const role = this.role;
+    if (role === 'P0') {
+      if (value === undefined || value.length !== n) throw new ProtocolError(`dealing '${this.tag}': P0 must pass ${n} values for '${name}'`);
+      const s1 = await this.draw('P1', name, l, n);
+      this.corrections.push({ seq: this.seq, name, l, data: sub(l, value, s1, s1) });
+      return value;
+    }
+    if (role === 'P1') {
+      const s1 = await this.draw('P0', name, l, n);
+      this.items.set(name, { l, data: s1 });
+      return s1;
+    }
+    const hole = allocRing(l, n) as RingArray;
+    this.corrections.push({ seq: this.seq, name, l, data: hole });
+    this.items.set(name, { l, data: hole });
+    return hole;
+  }
+
+  /** Store a locally computed array in this party's entry. */
+  keep(name: string, l: RingBits, data: RingArray): void {
+    this.claim(name);
+    this.items.set(name, { l, data });
+  }
+}
+
+export interface DealOptions {
+  /** Store the entry for an online call (default true). False: setup material such as weight shares, not queued. */
+  queue?: boolean;
+}
+
+/** The offline phase of one party. */
+export class Offline {
+  private pending: { d: Dealing; done: Promise<unknown>; queue: boolean }[] = [];
+
+  constructor(readonly party: Party) {
+    if (party.id === 'C') throw new ProtocolError('the client takes no part in the offline phase');
+  }
+
+  /**
+   * Run one protocol call's dealing. `proto` names the protocol; the tag is
+   * "proto#seq" (queued entries) or "proto@seq" (unqueued setup material).
+   */
+  deal<T>(proto: string, fn: (d: Dealing) => Promise<T>, opts: DealOptions = {}): Promise<T> {
+    const queue = opts.queue ?? true;
+    const seq = queue ? this.party.next('offline-material') : this.party.next('offline-setup');
+    const d = new Dealing(this.party, queue ? `${proto}#${seq}` : `${proto}@${seq}`, seq);
+    const done = fn(d);
+    this.pending.push({ d, done, queue });
+    return done;
+  }
+
+  /**
+   * Complete every dealing since the last flush: P0 sends all corrections in
+   * one message to P2; P1 and P2 append their entries to their stores.
+   */
+  async flush(label?: string): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const at = { phase: 'offline' as const, label: label ?? this.party.label };
+    try {
+      await Promise.all(batch.map((b) => b.done));
+      // Queued dealings in sequence order, then setup dealings; names sorted within one.
+      const ordered = [...batch].sort((a, b) => (a.queue === b.queue ? a.d.seq - b.d.seq : a.queue ? 1 : -1));
+      const corrections: Correction[] = [];
+      for (const b of ordered) corrections.push(...[...b.d.corrections].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)));
+      const tag = `off#${this.party.next('offline-flush')}`;
+      const role = this.party.id;
+      if (corrections.length > 0 && role === 'P0') {
+        this.party.send('P2', tag, corrections.map((c) => bytesOf(c.data)), at);
+      } else if (corrections.length > 0 && role === 'P2') {
+        const payload = await this.party.recv('P0', tag, at);
+        let want = 0;
+        for (const c of corrections) want += c.data.byteLength;
+        if (payload.byteLength !== want) {
+          throw this.party.abort(new ProtocolError(`P2: offline corrections '${tag}' from P0 are ${payload.byteLength} bytes, expected ${want}`));
+        }
+        let off = 0;
+        for (const c of corrections) {
+          bytesOf(c.data).set(payload.subarray(off, off + c.data.byteLength));
+          off += c.data.byteLength;
+        }
+      }
+      if (role !== 'P0') {
+        for (const b of ordered) if (b.queue) this.party.store.push({ tag: b.d.tag, items: b.d.items } satisfies MaterialEntry);
+      }
+    } catch (e) {
+      throw this.party.abort(e as Error);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Requantization on masked int32 accumulators reproduces intops.requant
+ * exactly (same integers): shared and per-channel tables, several outputs
+ * from one index, n = 8 with the public S_MAX shift and n = 12 with s = 20,
+ * nonlinear tables (GELU-, tanh-, exp-like contents). Costs equal counters;
+ * a layer's requants in lockstep share rounds.
+ */
+import { describe, expect, it } from 'vitest';
+import { tsKernels } from '../../src/kernels/ts.js';
+import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
+import { lockstep, ownRounds, type RoundSeq } from '../../src/mpc/lut/stages.js';
+import { requant as intRequant, S_MAX, type Requant } from '../../src/model/intops.js';
+import { big, expectCost, runLut } from './helpers.js';
+
+/** Accumulators whose (y >> s) spans the whole n-bit window (and beyond: wrap), plus int32 edges. */
+function accumulators(n: number, s: number, bits: number): Int32Array {
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const q = (i % 2 ** bits) - 2 ** (bits - 1) + (i % 7 === 0 ? 2 ** bits : 0);
+    y[i] = q * 2 ** s + Math.floor(Math.random() * 2 ** s);
+  }
+  y[0] = -(2 ** 31);
+  y[1] = 2 ** 31 - 1;
+  y[2] = -1;
+  y[3] = 0;
+  return y;
+}
+
+/** Output tables of a quantizer: clip(round(f(q·scale)/outScale)) per channel, int32 entries. */
+function tables(bits: number, channels: number, f: (v: number) => number, seed: number): Int32Array {
+  const S = 2 ** bits;
+  const t = new Int32Array(channels * S);
+  for (let c = 0; c < channels; c++) {
+    const scale = 0.01 * (1 + ((c * 7 + seed) % 5));
+    for (let j = 0; j < S; j++) {
+      const q = j >= S / 2 ? j - S : j;
+      t[c * S + j] = Math.max(-128, Math.min(127, Math.round(f(q * scale) / 0.02)));
+    }
+  }
+  return t;
+}
+
+const gelu = (v: number): number => 0.5 * v * (1 + Math.tanh(0.7978845608 * (v + 0.044715 * v ** 3)));
+
+function u32(a: Int32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+}
+
+describe('requant equals intops.requant', () => {
+  for (const [bits, s, channels, fns, chunk] of [
+    [8, S_MAX, 1, [gelu], 8],
+    [8, S_MAX, 6, [Math.tanh, (v: number) => Math.exp(-Math.abs(v))], 8],
+    [12, 20, 1, [(v: number) => v], 8],
+    [8, S_MAX, 6, [gelu], 6],
+  ] as [number, number, number, ((v: number) => number)[], number][]) {
+    it(`n=${bits}, s=${s}, ${channels} channel(s), ${fns.length} output(s), chunk ${chunk}; cost exact`, async () => {
+      const rows = 40, cols = 6;
+      const y = accumulators(rows * cols, s, bits);
+      const rq: Requant = { bits, shifts: Int32Array.of(s), channels, tables: fns.map((f, k) => tables(bits, channels, f, k)) };
+      const want = intRequant(y, cols, rq, true);
+      const spec: RequantSpec = { s, bits, outputs: fns.length, l: 32, chunk };
+      const { outs, cl } = await runLut([{ l: 32, shape: [rows, cols], value: u32(y) }], {
+        offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? rq.tables.map((t) => ({ data: u32(t), channels })) : undefined),
+        online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, spec),
+      });
+      want.forEach((w, k) => expect(big(outs[k]!)).toEqual(big(u32(w))));
+      expectCost(cl, requantCost({ n: rows * cols, w: 32, ...spec }));
+    });
+  }
+
+  it('int8 outputs in Z_2^8 and a layer of three requants in lockstep (4 rounds in all)', async () => {
+    const rows = 16, cols = 6, bits = 8;
+    const ys = [0, 1, 2].map(() => accumulators(rows * cols, S_MAX, bits));
+    const rqs: Requant[] = ys.map((_, k) => ({ bits, shifts: Int32Array.of(S_MAX), channels: cols, tables: [tables(bits, cols, gelu, k)] }));
+    const spec: RequantSpec = { s: S_MAX, bits, outputs: 1, l: 8 };
+    const { outs, cl } = await runLut(
+      ys.map((y) => ({ l: 32, shape: [rows, cols], value: u32(y) })),
+      {
+        offline: async (off, p, rys) => {
+          const o = [];
+          for (let k = 0; k < 3; k++) o.push(await requantOffline(off, rys[k]!, spec, p.id === 'P0' ? [{ data: new Uint8Array(rqs[k]!.tables[0]!), channels: cols }] : undefined));
+          return o;
+        },
+        online: async (p, vys) => {
+          const res = await lockstep(p, 'proto', vys.map((v) => (seq: RoundSeq) => requant(seq, v, spec)));
+          return res.flat();
+        },
+      },
+    );
+    ys.forEach((y, k) => expect(big(outs[k]!)).toEqual(big(new Uint8Array(intRequant(y, cols, rqs[k]!, true)[0]!))));
+    const c = cl.P1.acct.get('online', 'proto');
+    expect(c.rounds).toBe(4);
+    expect(c.msgsSent).toBe(4);
+    void tsKernels;
+  });
+});

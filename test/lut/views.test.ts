@@ -1,0 +1,152 @@
+/**
+ * View independence: what P1 and P2 receive in a protocol (offline
+ * corrections from P0, online round messages) must not depend on the secrets
+ * (inputs, tables, weights). For each protocol: two very different secrets,
+ * several runs each, the received bytes of all runs pooled per secret, then a
+ * chi-square homogeneity test between the two secrets and a goodness-of-fit
+ * test to uniform bytes. A test fails only at p < 1e-6.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RingArray, RingBits } from '../../src/kernels/types.js';
+import { max, maxOffline, rowArgmax, rowArgmaxOffline } from '../../src/mpc/lut/compare.js';
+import { lut, lutMulti, lutMultiOffline, lutOffline } from '../../src/mpc/lut/lut.js';
+import { matmul1b, matmul1bOffline, packBits, shareBitWeight, type BitWeightShare } from '../../src/mpc/lut/onebit.js';
+import { requant, requantOffline } from '../../src/mpc/lut/requant.js';
+import { shift, shiftOffline } from '../../src/mpc/lut/shift.js';
+import { ownRounds } from '../../src/mpc/lut/stages.js';
+import type { PartyOptions } from '../../src/mpc/party.js';
+import { inRound } from '../../src/mpc/round.js';
+import { concatBytes, randRing, ringOf, runLut, sameByteDistributionP, uniformBytesP, type InputSpec, type LutProgram } from './helpers.js';
+
+const P_FAIL = 1e-6;
+const RUNS = 3;
+
+interface Secret {
+  inputs: InputSpec[];
+  prog: LutProgram;
+}
+
+/** Run once; return the bytes P1 and P2 received from P0 and in the protocol's rounds. */
+async function views(s: Secret): Promise<{ P1: Uint8Array; P2: Uint8Array }> {
+  const got: Record<'P1' | 'P2', Uint8Array[]> = { P1: [], P2: [] };
+  const watch = (id: 'P1' | 'P2'): PartyOptions => ({
+    onReceive: (from, tag, payload) => {
+      if (from === 'P0' || tag.includes(':proto')) got[id].push(payload.slice());
+    },
+  });
+  await runLut(s.inputs, s.prog, { P1: watch('P1'), P2: watch('P2') });
+  return { P1: concatBytes(got.P1), P2: concatBytes(got.P2) };
+}
+
+async function checkIndependent(name: string, a: () => Secret, b: () => Secret): Promise<void> {
+  const va: { P1: Uint8Array[]; P2: Uint8Array[] } = { P1: [], P2: [] };
+  const vb: { P1: Uint8Array[]; P2: Uint8Array[] } = { P1: [], P2: [] };
+  for (let i = 0; i < RUNS; i++) {
+    const x = await views(a()), y = await views(b());
+    va.P1.push(x.P1), va.P2.push(x.P2), vb.P1.push(y.P1), vb.P2.push(y.P2);
+  }
+  for (const id of ['P1', 'P2'] as const) {
+    const A = concatBytes(va[id]), B = concatBytes(vb[id]);
+    expect(A.length, `${name}: ${id} receives the same number of bytes`).toBe(B.length);
+    expect(A.length, `${name}: ${id} receives something`).toBeGreaterThan(0);
+    const p = sameByteDistributionP(A, B);
+    expect(p, `${name}: ${id}'s received bytes depend on the secret (p = ${p})`).toBeGreaterThan(P_FAIL);
+    const pu = uniformBytesP(A);
+    expect(pu, `${name}: ${id}'s received bytes are not uniform (p = ${pu})`).toBeGreaterThan(P_FAIL);
+  }
+}
+
+const N = 2048;
+const constant = (l: RingBits, v: bigint, n = N): RingArray => ringOf(l, Array.from({ length: n }, () => v));
+const table = (l: RingBits, bits: number, f: (j: number) => bigint): RingArray => ringOf(l, Array.from({ length: 2 ** bits }, (_, j) => f(j)));
+
+describe('view independence (chi-square, fail at p < 1e-6)', () => {
+  it('lut: 8-bit index, zero table + zero input vs random table + input 0x5a', async () => {
+    const mk = (x: RingArray, T: RingArray) => (): Secret => ({
+      inputs: [{ l: 8, shape: [N], value: x }],
+      prog: {
+        offline: (off, p, [rx]) => lutOffline(off, rx!, { bits: 8, l: 8 }, p.id === 'P0' ? { data: T, channels: 1 } : undefined),
+        online: (p, [vx]) => inRound(p, 'proto', (r) => [lut(r, vx!, { bits: 8, l: 8 })]),
+      },
+    });
+    await checkIndependent('lut', mk(constant(8, 0n), table(8, 8, () => 0n)), mk(constant(8, 0x5an), randRing(8, 256)));
+  });
+
+  it('two-input lut (4+4 bits)', async () => {
+    const mk = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [
+        { l: 8, shape: [N], value: constant(8, v) },
+        { l: 8, shape: [N], value: constant(8, v ^ 3n) },
+      ],
+      prog: {
+        offline: (off, p, rs) => lutMultiOffline(off, rs, { bits: [4, 4], l: 16 }, p.id === 'P0' ? { data: T, channels: 1 } : undefined),
+        online: (p, vs) => inRound(p, 'proto', (r) => [lutMulti(r, vs, { bits: [4, 4], l: 16 })]),
+      },
+    });
+    await checkIndependent('lutMulti', mk(0n, table(16, 8, (j) => BigInt(j))), mk(9n, randRing(16, 256)));
+  });
+
+  it('exact shift (int32 >> 20, signed, chunk 8): −2^31 vs 2^31 − 1', async () => {
+    const mk = (v: bigint) => (): Secret => ({
+      inputs: [{ l: 32, shape: [N], value: constant(32, v) }],
+      prog: {
+        offline: async (off, _p, [rx]) => shiftOffline(off, rx!, { s: 20, signed: true }),
+        online: async (p, [vx]) => [await shift(ownRounds(p, 'proto'), vx!, { s: 20, signed: true })],
+      },
+    });
+    await checkIndependent('shift', mk(-(2n ** 31n)), mk(2n ** 31n - 1n));
+  });
+
+  it('requant (s = 24, 8-bit index, per-channel tables)', async () => {
+    const mk = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [{ l: 32, shape: [N / 8, 8], value: constant(32, v) }],
+      prog: {
+        offline: (off, p, [ry]) => requantOffline(off, ry!, { s: 24, bits: 8, outputs: 1, l: 8 }, p.id === 'P0' ? [{ data: T, channels: 8 }] : undefined),
+        online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, { s: 24, bits: 8, outputs: 1, l: 8 }),
+      },
+    });
+    await checkIndependent('requant', mk(0n, ringOf(8, Array.from({ length: 8 * 256 }, () => 0n))), mk(-12345678n, randRing(8, 8 * 256)));
+  });
+
+  it('max and row argmax (int8 in Z_2^16)', async () => {
+    const mkMax = (a: bigint, b: bigint) => (): Secret => ({
+      inputs: [
+        { l: 16, shape: [N], value: constant(16, a) },
+        { l: 16, shape: [N], value: constant(16, b) },
+      ],
+      prog: {
+        offline: (off, _p, [ra, rb]) => maxOffline(off, ra!, rb!, 8),
+        online: (p, [va, vb]) => inRound(p, 'proto', (r) => [max(r, va!, vb!, 8)]),
+      },
+    });
+    await checkIndependent('max', mkMax(-128n, 127n), mkMax(127n, -128n));
+    const mkArg = (v: (i: number) => bigint) => (): Secret => ({
+      inputs: [{ l: 16, shape: [64, 16], value: ringOf(16, Array.from({ length: 1024 }, (_, i) => v(i))) }],
+      prog: {
+        offline: (off, _p, [rx]) => rowArgmaxOffline(off, rx!, 8),
+        online: (p, [vx]) => rowArgmax(ownRounds(p, 'proto'), vx!, 8),
+      },
+    });
+    await checkIndependent('rowArgmax', mkArg(() => 0n), mkArg((i) => BigInt((i % 16) * 8 - 100)));
+  });
+
+  it('1-bit matmul: all-zero bits and zero input vs random bits and input', async () => {
+    const [m, k, n] = [16, 64, 32];
+    const mk = (X: RingArray, B: Uint8Array) => (): Secret => {
+      const shares = new Map<string, BitWeightShare>();
+      return {
+        inputs: [{ l: 32, shape: [m, k], value: X }],
+        prog: {
+          offline: async (off, p, [rx]) => {
+            const w = await shareBitWeight(off, 32, k, n, p.id === 'P0' ? packBits(B, k, n) : undefined);
+            shares.set(p.id, w);
+            return matmul1bOffline(off, rx!, w);
+          },
+          online: (p, [vx]) => inRound(p, 'proto', (r) => [matmul1b(r, vx!, shares.get(p.id)!)]),
+        },
+      };
+    };
+    const rb = new Uint8Array(k * n).map(() => (Math.random() < 0.5 ? 1 : 0));
+    await checkIndependent('matmul1b', mk(constant(32, 0n, m * k), new Uint8Array(k * n)), mk(randRing(32, m * k), rb));
+  });
+});

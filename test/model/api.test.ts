@@ -1,0 +1,78 @@
+/** The library functions behind `lutmpc eval` and `lutmpc compile`, on a random model and TSV files. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FormatError, LutmpcError } from '../../src/errors.js';
+import { tsKernels } from '../../src/kernels/ts.js';
+import { PROGRAM_FILE, compileModel, evaluate } from '../../src/model/api.js';
+import { parseBitsSpec } from '../../src/model/bits.js';
+import { parseTsv } from '../../src/model/data.js';
+import { loadHfBert } from '../../src/model/hf-folder.js';
+import { argmax } from '../../src/model/int-bert.js';
+import { matmulNames } from '../../src/model/program.js';
+import { randomSentences, writeRandomBert } from '../../src/model/random-bert.js';
+
+describe('evaluate / compileModel', () => {
+  const dir = writeRandomBert({ layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 20, seed: 21 });
+  const tmp = mkdtempSync(join(tmpdir(), 'lutmpc-api-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const m = loadHfBert(dir);
+  // Labels = the float model's own predictions, so float accuracy is 1 by construction.
+  const write = (name: string, texts: string[], header = 'sentence\tlabel'): string => {
+    const p = join(tmp, name);
+    writeFileSync(p, [header, ...texts.map((t) => `${t}\t${argmax(m.model.forward(m.tokenizer.encode(t, 20).ids))}`)].join('\n') + '\n');
+    return p;
+  };
+  const calib = write('train.tsv', randomSentences(40, 5, 10), 'text\tlabel');
+  const dev = write('dev.tsv', [...randomSentences(30, 6, 10), 'the movie '.repeat(20), '']);
+  const warnings: string[] = [];
+
+  it('float mode reports mode, n, accuracy; long texts are truncated with a warning; empty text is classified', async () => {
+    const r = await evaluate({ modelDir: dir, dataPath: dev, mode: 'float', warn: (w) => warnings.push(w) });
+    expect(r).toMatchObject({ mode: 'float', n: 32, accuracy: 1, correct: 32, truncated: 1 });
+    expect(warnings.some((w) => /1 text\(s\) longer than 20 tokens were truncated/.test(w))).toBe(true);
+    const lim = await evaluate({ modelDir: dir, dataPath: dev, mode: 'float', limit: 5 });
+    expect(lim.n).toBe(5);
+  });
+
+  it('int mode compiles from --calib, or runs a saved program from the folder', async () => {
+    const a = await evaluate({ modelDir: dir, dataPath: dev, mode: 'int', calibPath: calib, kernels: tsKernels });
+    expect(a.mode).toBe('int');
+    expect(a.accuracy).toBeGreaterThanOrEqual(0.8);
+    expect(a.size!.matmulBytes).toBeGreaterThan(0);
+    await expect(evaluate({ modelDir: dir, dataPath: dev, mode: 'int' })).rejects.toThrow(/needs --calib/);
+    const { report } = await compileModel({ modelDir: dir, calibPath: calib, out: join(dir, PROGRAM_FILE), bits: 'mixed', kernels: tsKernels });
+    expect(report.bits['l0.ffn1']).toBe(1);
+    expect(report.bits['l0.ffn2']).toBe(4);
+    const b = await evaluate({ modelDir: dir, dataPath: dev, mode: 'int', kernels: tsKernels });
+    expect(b.programSource).toBe(join(dir, PROGRAM_FILE));
+    expect(b.bits).toEqual(report.bits);
+    rmSync(join(dir, PROGRAM_FILE));
+  });
+
+  it('auto bit search keeps calibration accuracy within the budget', async () => {
+    const { report } = await compileModel({ modelDir: dir, calibPath: calib, bits: 'auto', budget: 5, searchLimit: 16, kernels: tsKernels });
+    const s = report.search!;
+    expect(s.baseAccuracy - s.accuracy).toBeLessThanOrEqual(0.05 + 1e-12);
+    expect(Object.values(report.bits).some((b) => b < 8)).toBe(true);
+    for (const step of s.steps) if (step.kept) expect(s.baseAccuracy - step.accuracy).toBeLessThanOrEqual(0.05 + 1e-12);
+  });
+
+  it('bad inputs are clear errors', async () => {
+    expect(() => parseTsv('foo\tbar\nx\t1\n', 'f.tsv')).toThrow(/must name a 'sentence' or 'text' column and a 'label'/);
+    expect(() => parseTsv('text\tlabel\nhello\tpos\n', 'f.tsv')).toThrow(/f.tsv:2: label "pos" is not an integer/);
+    await expect(evaluate({ modelDir: dir, dataPath: join(tmp, 'missing.tsv') })).rejects.toThrow(FormatError);
+    await expect(evaluate({ modelDir: join(tmp, 'nomodel'), dataPath: dev })).rejects.toThrow(/does not exist/);
+    const empty = join(tmp, 'empty.tsv');
+    writeFileSync(empty, 'text\tlabel\n');
+    await expect(evaluate({ modelDir: dir, dataPath: empty })).rejects.toThrow(LutmpcError);
+    const names = matmulNames(m.config);
+    expect(() => parseBitsSpec('l0.q=3', names)).toThrow(/NAME=8\|4\|1/);
+    expect(() => parseBitsSpec('l9.q=4', names)).toThrow(RangeError);
+    expect(parseBitsSpec('l0.q=4,pooler=1', names)).toEqual({ 'l0.q': 4, pooler: 1 });
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * End-to-end on small random BERTs written as real HF folders: loading,
+ * tokenization, float forward, compile, save/load, integer reference.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FormatError, ShapeError } from '../../src/errors.js';
+import { tsKernels } from '../../src/kernels/ts.js';
+import { getKernels } from '../../src/kernels/loader.js';
+import { calibrate } from '../../src/model/calibrate.js';
+import { loadHfBert } from '../../src/model/hf-folder.js';
+import { IntBert, argmax } from '../../src/model/int-bert.js';
+import { parseProgram, programSize, serializeProgram } from '../../src/model/program.js';
+import { compileProgram } from '../../src/model/quantize.js';
+import { randomSentences, writeRandomBert } from '../../src/model/random-bert.js';
+
+const shapes = [
+  { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 24, numLabels: 2, seed: 11 },
+  { layers: 1, hidden: 48, heads: 4, intermediate: 96, maxPositions: 16, numLabels: 3, seed: 12, hiddenAct: 'relu' as const },
+];
+
+describe.each(shapes)('random BERT %o', (shape) => {
+  const dir = writeRandomBert(shape);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const m = loadHfBert(dir);
+  const calib = randomSentences(48, 3, 10).map((s) => m.tokenizer.encode(s, m.config.maxPositions).ids);
+  const test = randomSentences(24, 99, 30).map((s) => m.tokenizer.encode(s, m.config.maxPositions));
+  const stats = calibrate(m.model, calib);
+  const program = compileProgram(m.model, stats);
+
+  it('reads every size from config.json', () => {
+    expect(m.config).toMatchObject({ numLayers: shape.layers, hidden: shape.hidden, heads: shape.heads, intermediate: shape.intermediate, maxPositions: shape.maxPositions, numLabels: shape.numLabels });
+  });
+
+  it('truncates to max positions keeping [CLS] … [SEP]', () => {
+    const long = m.tokenizer.encode('the movie '.repeat(40), m.config.maxPositions);
+    expect(long.truncated).toBe(true);
+    expect(long.ids.length).toBe(shape.maxPositions);
+    expect(long.ids[0]).toBe(m.tokenizer.clsId);
+    expect(long.ids.at(-1)).toBe(m.tokenizer.sepId);
+    expect(m.tokenizer.encode('', 8)).toEqual({ ids: [m.tokenizer.clsId, m.tokenizer.sepId], truncated: false });
+  });
+
+  it('integer logits track the float logits (dequantized) and mostly agree on the argmax', async () => {
+    const ib = new IntBert(program, tsKernels);
+    let agree = 0;
+    let err = 0;
+    let spread = 0;
+    for (const e of test) {
+      const f = m.model.forward(e.ids);
+      const q = (await ib.forward(e.ids)).logits;
+      if (argmax(f) === argmax(q)) agree++;
+      for (let i = 0; i < f.length; i++) {
+        err += Math.abs(q[i]! * program.logitScale - f[i]!);
+        spread += Math.abs(f[i]! - f.reduce((a, b) => a + b, 0) / f.length);
+      }
+    }
+    expect(agree / test.length).toBeGreaterThanOrEqual(0.8);
+    expect(err / spread).toBeLessThan(0.35);
+    expect(test.some((e) => e.truncated)).toBe(true); // max-length inputs are exercised
+  });
+
+  it('is deterministic, survives save/load bit-exactly, and matches on every kernel backend', async () => {
+    const buf = serializeProgram(program);
+    const back = parseProgram(buf);
+    expect(programSize(back)).toEqual(programSize(program));
+    const a = new IntBert(program, tsKernels);
+    const b = new IntBert(back, getKernels());
+    for (const e of test.slice(0, 6)) {
+      const x = (await a.forward(e.ids)).logits;
+      expect(Array.from((await a.forward(e.ids)).logits)).toEqual(Array.from(x));
+      expect(Array.from((await b.forward(e.ids)).logits)).toEqual(Array.from(x));
+    }
+  });
+
+  it('a sentence is its own program run: logits do not depend on the other sentences or their order', async () => {
+    const alone = new IntBert(program, tsKernels);
+    const batch = new IntBert(program, tsKernels);
+    const want = Array.from((await alone.forward(test[3]!.ids)).logits);
+    for (const e of [...test].reverse()) await batch.forward(e.ids);
+    expect(Array.from((await batch.forward(test[3]!.ids)).logits)).toEqual(want);
+    // sentences of many lengths ran in between (no padding: T is each sentence's own)
+    expect(new Set(test.map((e) => e.ids.length)).size).toBeGreaterThan(3);
+  });
+
+  it('mixed 4-bit and 1-bit weights compile, validate and shrink the matmuls', async () => {
+    const mixed = compileProgram(m.model, stats, { bits: { 'l0.ffn1': 1, 'l0.ffn2': 4, 'l0.q': 4, pooler: 1 } });
+    const back = parseProgram(serializeProgram(mixed));
+    expect(back.bits['l0.ffn1']).toBe(1);
+    expect(back.layers[0]!.ffn1.mm.w.every((v) => v === 1 || v === -1)).toBe(true);
+    expect(back.layers[0]!.ffn2.mm.w.every((v) => v >= -8 && v <= 7)).toBe(true);
+    expect(programSize(mixed).matmulBytes).toBeLessThan(programSize(program).matmulBytes);
+    const r = await new IntBert(back, tsKernels).forward(test[0]!.ids);
+    expect(r.logits.length).toBe(shape.numLabels);
+  });
+
+  it('rejects bad token ids and lengths with ShapeError before any kernel runs', async () => {
+    const ib = new IntBert(program, tsKernels);
+    await expect(ib.forward([])).rejects.toThrow(ShapeError);
+    await expect(ib.forward(new Array(shape.maxPositions + 1).fill(2))).rejects.toThrow(/outside 1\.\.\d+/);
+    await expect(ib.forward([2, 100000, 3])).rejects.toThrow(/vocabulary/);
+    expect(() => m.model.forward([2, -1])).toThrow(ShapeError);
+  });
+});
+
+describe('program file validation', () => {
+  const dir = writeRandomBert({ layers: 1, hidden: 16, heads: 2, intermediate: 32, maxPositions: 12, seed: 5 });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const m = loadHfBert(dir);
+  const program = compileProgram(m.model, calibrate(m.model, randomSentences(8, 1, 6).map((s) => m.tokenizer.encode(s, 12).ids)));
+  const buf = serializeProgram(program);
+
+  it('truncated, re-versioned or mis-shaped programs are FormatErrors', () => {
+    expect(() => parseProgram(buf.subarray(0, buf.length - 10), 'cut')).toThrow(/past the end of the file/);
+    expect(() => parseProgram(buf.subarray(0, 30), 'cut')).toThrow(FormatError);
+    expect(() => parseProgram(Buffer.from('not a program at all'), 'x')).toThrow(/bad magic/);
+    const hlen = buf.readUInt32LE(8);
+    const head = JSON.parse(buf.toString('utf8', 12, 12 + hlen)) as { version: number; program: { config: { hidden_size: number } } };
+    const redo = (h: unknown): Buffer => {
+      const s = Buffer.from(JSON.stringify(h).padEnd(hlen, ' '));
+      expect(s.length).toBe(hlen);
+      return Buffer.concat([buf.subarray(0, 12), s, buf.subarray(12 + hlen)]);
+    };
+    expect(() => parseProgram(redo({ ...head, version: 99 }), 'v')).toThrow(/version 99/);
+    const wrongShape = structuredClone(head);
+    wrongShape.program.config.hidden_size = 32;
+    expect(() => parseProgram(redo(wrongShape), 's')).toThrow(FormatError);
+  });
+
+  it('bad folders: missing files, wrong tensor shape, unsupported act or model type', () => {
+    const cfgPath = join(dir, 'config.json');
+    const cfg = readFileSync(cfgPath, 'utf8');
+    try {
+      writeFileSync(cfgPath, cfg.replace('"hidden_act": "gelu"', '"hidden_act": "swish"'));
+      expect(() => loadHfBert(dir)).toThrow(/hidden_act 'swish' is not supported/);
+      writeFileSync(cfgPath, cfg.replace('"model_type": "bert"', '"model_type": "roberta"'));
+      expect(() => loadHfBert(dir)).toThrow(/model_type 'roberta'/);
+      writeFileSync(cfgPath, cfg.replace('"intermediate_size": 32', '"intermediate_size": 40'));
+      expect(() => loadHfBert(dir)).toThrow(/intermediate.dense.weight' has shape \[32,16\], the config implies \[40,16\]/);
+      writeFileSync(cfgPath, '{ broken');
+      expect(() => loadHfBert(dir)).toThrow(FormatError);
+    } finally {
+      writeFileSync(cfgPath, cfg);
+    }
+    const st = join(dir, 'model.safetensors');
+    const full = readFileSync(st);
+    try {
+      writeFileSync(st, full.subarray(0, full.length - 100));
+      expect(() => loadHfBert(dir)).toThrow(/truncated file/);
+      rmSync(st);
+      expect(() => loadHfBert(dir)).toThrow(/model.safetensors not found/);
+    } finally {
+      writeFileSync(st, full);
+    }
+    expect(() => loadHfBert(join(dir, 'nope'))).toThrow(/does not exist/);
+  });
+});

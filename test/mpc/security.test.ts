@@ -1,0 +1,137 @@
+/**
+ * Every message a party receives is statistically independent of the secrets
+ * (client inputs, weights): each protocol runs many times with secret A (all
+ * zeros) and with secret B (fixed random values), fresh seeds every run, and
+ * for every (receiver, sender, message kind) the nibble histograms of the
+ * received bytes are compared with a two-sample chi-square test; p < 1e-6
+ * fails (a true null fails about once in a million runs). A deliberately
+ * leaky message is caught by the same test (negative control).
+ */
+import { describe, expect, it } from 'vitest';
+import { inprocCluster } from '../../src/mpc/cluster.js';
+import type { PartyId } from '../../src/mpc/party.js';
+import { inRound } from '../../src/mpc/round.js';
+import { clientInput, input, inputOffline } from '../../src/mpc/protocols/input.js';
+import { clientOutput, output } from '../../src/mpc/protocols/output.js';
+import { mul, mulOffline } from '../../src/mpc/protocols/mul.js';
+import { matmul, matmulOffline } from '../../src/mpc/protocols/matmul.js';
+import { matmulWeight, matmulWeightOffline, shareWeight, type WeightShare } from '../../src/mpc/protocols/matmul-weight.js';
+import { remask, remaskOffline } from '../../src/mpc/protocols/remask.js';
+import { toAdditive } from '../../src/mpc/sharing.js';
+import { allocRing, type RingArray, type RingBits } from '../../src/kernels/types.js';
+import { randRing, runProgram } from './helpers.js';
+import { bytesOf } from '../../src/mpc/ring.js';
+import { chi2Sf, chi2TwoSample } from './stats.js';
+
+const TRIALS = 100;
+const [M, K, N] = [6, 8, 6];
+
+type Views = Map<string, number[]>;
+
+function record(views: Views, to: PartyId, from: PartyId, tag: string, payload: Uint8Array, l: RingBits): void {
+  if (tag === 'setup:seed') return;
+  const key = `${from}→${to} ${tag.replace(/#\d+/, '').replace(/^(r:[^:]*):.*$/, '$1')}`;
+  let h = views.get(key);
+  if (!h) views.set(key, (h = new Array(16).fill(0)));
+  if (l === 1) for (const b of payload) h[b & 1]!++;
+  else
+    for (const b of payload) {
+      h[b & 15]!++;
+      h[b >> 4]!++;
+    }
+}
+
+interface Secrets {
+  X: RingArray;
+  Y: RingArray;
+  W: RingArray;
+}
+
+/** One run of every protocol on fresh parties; received bytes go into `views`. */
+async function runOnce(l: RingBits, s: Secrets, views: Views, leak: boolean): Promise<void> {
+  const party: Record<string, { onReceive: (from: PartyId, tag: string, p: Uint8Array) => void }> = {};
+  for (const id of ['P0', 'P1', 'P2', 'C'] as PartyId[]) party[id] = { onReceive: (from, tag, p) => record(views, id, from, tag, p, l) };
+  const cl = await inprocCluster({ party });
+  const ws = new Map<string, WeightShare>();
+  await runProgram(cl, {
+    offline: async (off, p) => {
+      const w = await shareWeight(off, l, K, N, p.id === 'P0' ? s.W : undefined);
+      ws.set(p.id, w);
+      const rx = await inputOffline(off, l, [M, K]);
+      const ry = await inputOffline(off, l, [K, N]);
+      const rxw = await matmulWeightOffline(off, rx, w);
+      const rxy = await matmulOffline(off, rx, ry);
+      await mulOffline(off, rxw, rxy);
+      await remaskOffline(off, l, [M, N]);
+      await off.flush();
+    },
+    online: async (p) => {
+      const [x, y] = await inRound(p, 'in', (r) => [input(r, l, [M, K]), input(r, l, [K, N])]);
+      const [xw, xy] = await inRound(p, 'mm', (r) => [matmulWeight(r, x, ws.get(p.id)!), matmul(r, x, y)]);
+      const [z] = await inRound(p, 'mul', (r) => [mul(r, xw, xy)]);
+      const [z2] = await inRound(p, 'remask', (r) => [remask(r, toAdditive(p, z))]);
+      // The opened values m = x + r each party learns must be independent of the secrets too.
+      const opened = { x, y, xw, xy, z, z2 };
+      for (const [name, v] of Object.entries(opened)) record(views, p.id, p.id, `opened:${name}`, bytesOf(v.m), l);
+      output(p, z2);
+      if (leak && p.id === 'P1') await p.recv('C', 'leak#0');
+    },
+    client: async (c) => {
+      if (leak) c.send('P1', 'leak#0', [bytesOf(s.X)]);
+      await clientInput(c, l, s.X);
+      await clientInput(c, l, s.Y);
+      return clientOutput(c, l, M * N);
+    },
+  });
+  await cl.close();
+}
+
+async function collect(l: RingBits, s: Secrets, leak = false): Promise<Views> {
+  const views: Views = new Map();
+  for (let t = 0; t < TRIALS; t++) await runOnce(l, s, views, leak);
+  return views;
+}
+
+function zeros(l: RingBits): Secrets {
+  return { X: allocRing(l, M * K) as RingArray, Y: allocRing(l, K * N) as RingArray, W: allocRing(l, K * N) as RingArray };
+}
+
+describe('chi-square helper', () => {
+  it('matches tabulated quantiles', () => {
+    expect(chi2Sf(3.841, 1)).toBeCloseTo(0.05, 3);
+    expect(chi2Sf(30.578, 15)).toBeCloseTo(0.01, 3);
+    expect(chi2Sf(2.0, 10)).toBeCloseTo(0.99634, 4);
+  });
+});
+
+describe.each([1, 8, 32] as RingBits[])('received messages are independent of the secrets, Z_2^%i', (l) => {
+  it('for input, shareWeight, matmulW, matmul, mul, remask and output', async () => {
+    const B: Secrets = { X: randRing(l, M * K), Y: randRing(l, K * N), W: randRing(l, K * N) };
+    const va = await collect(l, zeros(l));
+    const vb = await collect(l, B);
+    expect([...va.keys()].sort()).toEqual([...vb.keys()].sort());
+    // Every kind of message a party receives is covered (BYE frames are empty).
+    for (const k of ['P0→P2 off', 'C→P2 c:input', 'P2→P1 r:in', 'P1→P2 r:mm', 'P2→P1 r:mul', 'P1→P2 r:remask', 'P1→C c:output', 'P2→C c:output', 'P1→P1 opened:x', 'P2→P2 opened:z2']) {
+      expect(va.has(k), k).toBe(true);
+    }
+    let tested = 0;
+    for (const [k, ha] of va) {
+      const hb = vb.get(k)!;
+      if (ha.reduce((a, b) => a + b, 0) === 0) continue;
+      const { p, stat, dof } = chi2TwoSample(ha, hb);
+      expect({ k, fails: p < 1e-6 }, `chi2=${stat.toFixed(1)} dof=${dof} p=${p}`).toEqual({ k, fails: false });
+      tested++;
+    }
+    expect(tested).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('negative control', () => {
+  it('the same test catches a message sent unmasked', async () => {
+    const l: RingBits = 8;
+    const va = await collect(l, zeros(l), true);
+    const vb = await collect(l, { X: randRing(l, M * K), Y: randRing(l, K * N), W: randRing(l, K * N) }, true);
+    expect(chi2TwoSample(va.get('C→P1 leak')!, vb.get('C→P1 leak')!).p).toBeLessThan(1e-6);
+    expect(chi2TwoSample(va.get('C→P2 c:input')!, vb.get('C→P2 c:input')!).p).toBeGreaterThan(1e-6);
+  });
+});
