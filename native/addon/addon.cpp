@@ -1,6 +1,9 @@
 // node-addon-api glue for the lutmpc native core. Thin by design: parse and
 // check arguments (args.h), then call the core synchronously (element-wise
 // ops) or through a KernelWorker that returns a Promise (GEMMs, gathers, PRG).
+// Built with LUTMPC_WITH_CUDA (CMake target lutmpc_addon_cuda), large async
+// kernels go to the GPU instead (cuda_route.h); without it (binding.gyp) the
+// addon is the CPU core only.
 #include <napi.h>
 
 #include <array>
@@ -16,6 +19,9 @@
 #include "lutmpc/ring.h"
 #include "lutmpc/threads.h"
 #include "worker.h"
+#ifdef LUTMPC_WITH_CUDA
+#include "cuda_route.h"
+#endif
 
 namespace lutmpc_addon {
 namespace {
@@ -134,6 +140,11 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   need_length(env, b, kn, fn, "b", "k*n");
   View o = out_array(env, info[6], fn, l, mn, "m*n");
   void *pa = a.data, *pb = b.data, *po = o.data;
+#ifdef LUTMPC_WITH_CUDA
+  if (cuda::gemm_on_gpu(mk, n))
+    return KernelWorker::run(env, "lutmpc.gemm", [=] { cuda::check(lutmpc_cuda_gemm(l, pa, pb, po, m, k, n), "gemm"); },
+                             {a.object, b.object, o.object}, o.object);
+#endif
   auto work = l == 32 ? std::function<void()>([=] {
     lutmpc::gemm_u32(static_cast<const std::uint32_t*>(pa), static_cast<const std::uint32_t*>(pb), static_cast<std::uint32_t*>(po), m, k, n);
   })
@@ -158,6 +169,12 @@ Napi::Value GemmPm1(const Napi::CallbackInfo& info) {
   need_length(env, bp, nw, fn, "bPacked", "n*ceil(k/64)");
   View o = out_array(env, info[6], fn, l, mn, "m*n");
   void *px = x.data, *pb = bp.data, *po = o.data;
+#ifdef LUTMPC_WITH_CUDA
+  if (cuda::gemm_on_gpu(mk, n))
+    return KernelWorker::run(env, "lutmpc.gemmPm1", [=] {
+      cuda::check(lutmpc_cuda_gemm_pm1(l, px, static_cast<const std::uint64_t*>(pb), po, m, k, n), "gemmPm1");
+    }, {x.object, bp.object, o.object}, o.object);
+#endif
   auto work = l == 32 ? std::function<void()>([=] {
     lutmpc::gemm_pm1_u32(static_cast<const std::uint32_t*>(px), static_cast<const std::uint64_t*>(pb), static_cast<std::uint32_t*>(po), m, k, n);
   })
@@ -202,6 +219,18 @@ Napi::Value Gather(const Napi::CallbackInfo& info, bool perElement) {
   const void *pt = table.data, *pi = idx.data;
   void* po = o.data;
   const std::size_t eb = table.elemBytes, ib = idx.elemBytes, n = idx.length;
+#ifdef LUTMPC_WITH_CUDA
+  if (cuda::gather_on_gpu(n)) {
+    const int tl = cuda::ring_of_bytes(eb), il = cuda::ring_of_bytes(ib);
+    std::function<void()> gpu =
+        perElement ? std::function<void()>([=] {
+          cuda::check(lutmpc_cuda_gather_per_element(tl, pt, bits, il, pi, po, n), "gatherPerElement");
+        })
+                   : std::function<void()>([=] { cuda::check(lutmpc_cuda_gather_shared(tl, pt, bits, il, pi, po, n), "gatherShared"); });
+    return KernelWorker::run(env, perElement ? "lutmpc.gatherPerElement" : "lutmpc.gatherShared", gpu,
+                             {table.object, idx.object, o.object}, o.object);
+  }
+#endif
   std::function<void()> work = perElement ? std::function<void()>([=] { lutmpc::gather_per_element(eb, pt, bits, ib, pi, po, n); })
                                           : std::function<void()>([=] { lutmpc::gather_shared(eb, pt, bits, ib, pi, po, n); });
   return KernelWorker::run(env, perElement ? "lutmpc.gatherPerElement" : "lutmpc.gatherShared", work,
@@ -231,6 +260,11 @@ Napi::Value PrgFill(const Napi::CallbackInfo& info) {
   std::memcpy(c.data(), iv.data, 16);
   std::uint8_t* po = static_cast<std::uint8_t*>(out.data);
   const std::size_t len = out.length;
+#ifdef LUTMPC_WITH_CUDA
+  if (cuda::prg_on_gpu(len))
+    return KernelWorker::run(env, "lutmpc.prgFill", [=] { cuda::check(lutmpc_cuda_prg_fill(k.data(), c.data(), po, len), "prgFill"); },
+                             {out.object}, out.object);
+#endif
   return KernelWorker::run(env, "lutmpc.prgFill", [=] { lutmpc::aes128_ctr_keystream(k.data(), c.data(), po, len); }, {out.object},
                            out.object, len <= kInlineBytes);
 }
@@ -244,6 +278,23 @@ Napi::Object InfoObject(Napi::Env env) {
   o.Set("aesniDetected", lutmpc::detected_aesni());
   o.Set("aes", lutmpc::aes_impl_name());
   o.Set("threads", lutmpc::num_threads());
+#ifdef LUTMPC_WITH_CUDA
+  // Which engine runs large kernels: 'cuda' only when a device answers and routing is on.
+  const int count = cuda::device_count();
+  o.Set("backend", cuda::active() ? "cuda" : "cpu");
+  o.Set("cudaBuilt", true);
+  o.Set("cudaEnabled", cuda::enabled_flag().load());
+  o.Set("cudaDeviceCount", count);
+  cuda::Device d;
+  std::string err;
+  if (count > 0 && cuda::device_info(0, d, err)) {
+    o.Set("device", d.name);
+    o.Set("computeCapability", std::to_string(d.major) + "." + std::to_string(d.minor));
+  } else {
+    o.Set("device", env.Null());
+    o.Set("computeCapability", env.Null());
+  }
+#endif
   return o;
 }
 
@@ -273,8 +324,41 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
     if (t < 1 || t > 1024) range_error(env, fn + ": option 'threads' must be between 1 and 1024");
     lutmpc::set_num_threads(static_cast<unsigned>(t));
   }
+#ifdef LUTMPC_WITH_CUDA
+  if (opt.Has("cuda") && !opt.Get("cuda").IsUndefined()) {
+    if (!opt.Get("cuda").IsBoolean()) type_error(env, fn + ": option 'cuda' must be a boolean");
+    cuda::enabled_flag().store(opt.Get("cuda").As<Napi::Boolean>().Value());
+  }
+#endif
   return InfoObject(env);
 }
+
+#ifdef LUTMPC_WITH_CUDA
+// cudaDeviceCount() -> number of usable devices (0 without a driver or GPU; never throws)
+Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), lutmpc_cuda_device_count()); }
+
+// cudaDeviceInfo(device = 0) -> { index, name, major, minor, computeCapability }
+Napi::Value CudaDeviceInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "cudaDeviceInfo";
+  int device = 0;
+  if (!info[0].IsUndefined()) {
+    const std::size_t d = dim(env, info[0], fn, "device");
+    if (d > 1024) range_error(env, fn + ": device index " + std::to_string(d) + " is out of range");
+    device = static_cast<int>(d);
+  }
+  cuda::Device d;
+  std::string err;
+  if (!cuda::device_info(device, d, err)) throw Napi::Error::New(env, fn + ": " + err);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("index", device);
+  o.Set("name", d.name);
+  o.Set("major", d.major);
+  o.Set("minor", d.minor);
+  o.Set("computeCapability", std::to_string(d.major) + "." + std::to_string(d.minor));
+  return o;
+}
+#endif
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
@@ -289,6 +373,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("configure", Napi::Function::New(env, Configure, "configure"));
   exports.Set("abi", kAbiVersion);
+#ifdef LUTMPC_WITH_CUDA
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount, "cudaDeviceCount"));
+  exports.Set("cudaDeviceInfo", Napi::Function::New(env, CudaDeviceInfo, "cudaDeviceInfo"));
+#endif
   return exports;
 }
 

@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { register as registerBench } from './commands/bench.js';
+import { register as registerCompile } from './commands/compile.js';
+import { register as registerEval } from './commands/eval.js';
 import { register as registerSelftest } from './commands/selftest.js';
 
 export function buildCli(): Command {
@@ -11,5 +13,7 @@ export function buildCli(): Command {
   program.name('lutmpc').description('Secure three-party inference of quantized BERT models').version('0.1.0');
   registerSelftest(program);
   registerBench(program);
+  registerEval(program);
+  registerCompile(program);
   return program;
 }

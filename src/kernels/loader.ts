@@ -24,7 +24,7 @@ let cached: { kernels: Kernels; report: LoadReport } | undefined;
 function parseForced(v: string | undefined): BackendName | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'cuda' || v === 'cpu' || v === 'ts') return v;
-  throw new NativeLoadError(`LUTMPC_BACKEND='${v}' is not a backend (use cuda, cpu or ts)`);
+  throw new NativeLoadError(`backend '${v}' is not a backend (use cuda, cpu or ts; from --backend or LUTMPC_BACKEND)`);
 }
 
 /** Load a backend by name, throwing NativeLoadError with the reason when it cannot. */
@@ -41,7 +41,7 @@ export function loadBackend(name: BackendName): Kernels {
 
 /** Load (or return the cached) best backend and a report of the choice. */
 export function loadKernels(options: { backend?: BackendName; quiet?: boolean } = {}): { kernels: Kernels; report: LoadReport } {
-  const forced = options.backend ?? parseForced(process.env['LUTMPC_BACKEND']);
+  const forced = options.backend !== undefined ? parseForced(options.backend) : parseForced(process.env['LUTMPC_BACKEND']);
   if (forced !== undefined) {
     const kernels = loadBackend(forced);
     return { kernels, report: { backend: kernels.name, detail: kernels.detail, skipped: [] } };

@@ -1,6 +1,8 @@
 /**
  * Native CPU backend: loads the C++ addon (build/Release/lutmpc.node, built
  * by `npm install` through binding.gyp) and exposes it as a `Kernels`.
+ * The CUDA backend (./cuda.ts) loads a second build of the same glue and
+ * shares `requireAddon` and `wrapAddon` from here.
  *
  * All argument checking happens in the addon (so it can never be crashed
  * from JS); this wrapper only turns synchronous argument errors of the async
@@ -26,6 +28,17 @@ export interface NativeInfo {
   /** PRG implementation in use: 'vaes' | 'aesni' | 'portable'. */
   aes: string;
   threads: number;
+  // ---- present only in the CUDA-enabled build (build/cuda/lutmpc_cuda.node) ----
+  /** Engine of the large async kernels: 'cuda' when a device answers and routing is on. */
+  backend?: 'cuda' | 'cpu';
+  cudaBuilt?: boolean;
+  /** Routing switch (configure({ cuda })). */
+  cudaEnabled?: boolean;
+  cudaDeviceCount?: number;
+  /** Name of device 0, null without one. */
+  device?: string | null;
+  /** "major.minor" of device 0, null without one. */
+  computeCapability?: string | null;
 }
 
 /** Raw addon surface (argument order mirrors `Kernels`; `out` may be undefined). */
@@ -33,7 +46,7 @@ export interface NativeAddon {
   abi: number;
   info(): NativeInfo;
   /** Lower the SIMD level, toggle AES-NI or resize the thread pool (tests, benches). */
-  configure(options: { simd?: 'scalar' | 'avx2' | 'avx512'; aesni?: boolean; threads?: number }): NativeInfo;
+  configure(options: { simd?: 'scalar' | 'avx2' | 'avx512'; aesni?: boolean; threads?: number; cuda?: boolean }): NativeInfo;
   binary(op: string, l: number, a: RingArray, b: RingArray, out?: RingArray): RingArray;
   unary(op: string, l: number, a: RingArray, out?: RingArray): RingArray;
   mulScalar(l: number, a: RingArray, s: bigint, out?: RingArray): RingArray;
@@ -74,15 +87,11 @@ export function nativeAddonPath(): string {
 let addonCache: NativeAddon | undefined;
 
 /**
- * Load the raw addon (cached); NativeLoadError with the reason and the fix
- * when it cannot. `file` overrides the location (tests of the error paths;
- * not cached).
+ * dlopen an existing addon file and check its interface version; every
+ * failure becomes a NativeLoadError with the loader's reason, followed by
+ * `howToFix`. Shared by the CPU and CUDA backends.
  */
-export function loadNativeAddon(file?: string): NativeAddon {
-  if (file === undefined && addonCache) return addonCache;
-  const custom = file !== undefined;
-  file ??= nativeAddonPath();
-  if (!existsSync(file)) throw new NativeLoadError(`native addon not found at ${file}. ${HOW_TO_FIX}`);
+export function requireAddon(file: string, howToFix: string): NativeAddon {
   const require = createRequire(import.meta.url);
   let mod: NativeAddon;
   try {
@@ -94,32 +103,55 @@ export function loadNativeAddon(file?: string): NativeAddon {
     const platform = /invalid ELF header|wrong ELF class|mach-o|not a valid Win32/i.test(msg);
     throw new NativeLoadError(
       abi
-        ? `native addon ${file} was built for a different Node.js ABI (${first}). Rebuild it for Node ${process.version}: ${HOW_TO_FIX}`
+        ? `native addon ${file} was built for a different Node.js ABI (${first}). Rebuild it for Node ${process.version}: ${howToFix}`
         : platform
-          ? `native addon ${file} was built for another platform or CPU architecture (${first}). Rebuild it here: ${HOW_TO_FIX}`
-          : `native addon ${file} failed to load (dlopen: ${first}). ${HOW_TO_FIX}`,
+          ? `native addon ${file} was built for another platform or CPU architecture (${first}). Rebuild it here: ${howToFix}`
+          : `native addon ${file} failed to load (dlopen: ${first}). ${howToFix}`,
       { cause: e },
     );
   }
   if (mod.abi !== NATIVE_ABI || typeof mod.gemm !== 'function') {
-    throw new NativeLoadError(`native addon ${file} is stale (interface version ${String(mod.abi)}, this package needs ${NATIVE_ABI}). ${HOW_TO_FIX}`);
+    throw new NativeLoadError(`native addon ${file} is stale (interface version ${String(mod.abi)}, this package needs ${NATIVE_ABI}). ${howToFix}`);
   }
+  return mod;
+}
+
+/**
+ * Load the raw addon (cached); NativeLoadError with the reason and the fix
+ * when it cannot. `file` overrides the location (tests of the error paths;
+ * not cached).
+ */
+export function loadNativeAddon(file?: string): NativeAddon {
+  if (file === undefined && addonCache) return addonCache;
+  const custom = file !== undefined;
+  file ??= nativeAddonPath();
+  if (!existsSync(file)) throw new NativeLoadError(`native addon not found at ${file}. ${HOW_TO_FIX}`);
+  const mod = requireAddon(file, HOW_TO_FIX);
   if (!custom) addonCache = mod;
   return mod;
 }
 
-function describeInfo(i: NativeInfo): string {
+/** "avx512 SIMD, AES-NI yes (PRG: vaes), 2 threads": the CPU core's configuration. */
+export function describeInfo(i: NativeInfo): string {
   return `${i.simd} SIMD, AES-NI ${i.aesni ? 'yes' : 'no'} (PRG: ${i.aes}), ${i.threads} thread${i.threads === 1 ? '' : 's'}`;
 }
 
 /** The native CPU backend as a `Kernels` object. */
 export function loadNativeCpu(): Kernels {
   const A = loadNativeAddon();
+  return wrapAddon(A, 'cpu', () => describeInfo(A.info()));
+}
+
+/**
+ * Any build of the addon (CPU, or CUDA-enabled) as a `Kernels` object.
+ * `detail` is called on every read: tests and benches may reconfigure the
+ * addon after loading.
+ */
+export function wrapAddon(A: NativeAddon, name: 'cpu' | 'cuda', detail: () => string): Kernels {
   return {
-    name: 'cpu',
-    // A getter: tests and benches may reconfigure the addon after loading.
+    name,
     get detail() {
-      return describeInfo(A.info());
+      return detail();
     },
     binary: <L extends RingBits>(op: BinaryOp, l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, out?: RingArrayOf<L>) =>
       A.binary(op, l, a, b, out) as RingArrayOf<L>,

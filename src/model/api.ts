@@ -14,7 +14,7 @@ import { loadHfBert, type HfBert } from './hf-folder.js';
 import { IntBert, argmax } from './int-bert.js';
 import { loadProgram, matmulNames, programSize, saveProgram, type IntProgram, type ProgramSize } from './program.js';
 import type { Progress } from './progress.js';
-import { compileProgram, type WeightBits } from './quantize.js';
+import { compileProgram, fakeQuantModel, type WeightBits } from './quantize.js';
 
 /** File name of a compiled program kept inside a model folder. */
 export const PROGRAM_FILE = 'model.lutmpc';
@@ -69,7 +69,11 @@ export async function compileLoaded(m: HfBert, calibRows: readonly Example[], o:
     search = await searchBits(m.model, stats, set, o.kernels ?? getKernels(), { budget: o.budget, onStep: (d, t) => o.progress?.('bit search', d, t) });
     bits = search.bits;
   } else bits = parseBitsSpec(choice, names);
-  const program = compileProgram(m.model, stats, { bits, meta: { bitsChoice: choice, budget: o.budget ?? 1 } });
+  // Low-bit matmuls change the ranges downstream: recalibrate on the fake-quantized float model
+  // so every window matches what the program sees (fewer index wraps; see docs/integer-program.md).
+  const lowBit = Object.values(bits).some((b) => b < 8);
+  const finalStats = lowBit ? calibrate(fakeQuantModel(m.model, bits), data.map((d) => d.ids), (d) => o.progress?.('recalibrate', d, data.length)) : stats;
+  const program = compileProgram(m.model, finalStats, { bits, meta: { bitsChoice: choice, budget: o.budget ?? 1, fakeQuantCalibration: lowBit } });
   for (const n of names) bits[n] = program.bits[n]!;
   if (o.out) saveProgram(program, o.out);
   return { program, report: { bits, size: programSize(program), calibSentences: data.length, search, out: o.out } };

@@ -250,7 +250,7 @@ export function validateProgram(p: IntProgram, source = 'program'): void {
     if (!Number.isInteger(r.bits) || r.bits < 1 || r.bits > 12) fail(`${name}: index width ${r.bits} outside 1..12`);
     if (r.channels !== 1 && r.channels !== cols) fail(`${name}: ${r.channels} channels for ${cols} columns`);
     if (r.shifts.length !== 1 && r.shifts.length !== cols) fail(`${name}: ${r.shifts.length} shifts for ${cols} columns`);
-    for (const s of r.shifts) if (s < 0 || s > S_MAX) fail(`${name}: shift ${s} outside 0..${S_MAX}`);
+    for (const s of r.shifts) if (s < 0 || s > Math.min(S_MAX, 32 - r.bits)) fail(`${name}: shift ${s} outside 0..${Math.min(S_MAX, 32 - r.bits)}`);
     for (const t of r.tables) if (!(t instanceof Int32Array) || t.length !== r.channels << r.bits) fail(`${name}: table of ${t?.length} entries, expected ${r.channels << r.bits}`);
   };
   const mm = (m: MatW, name: string, k: number, n: number): void => {

@@ -14,7 +14,7 @@
  */
 import { ShapeError } from '../errors.js';
 import type { CalibStats, LnStats, PointStats } from './calibrate.js';
-import type { FloatBert } from './float-bert.js';
+import { FloatBert } from './float-bert.js';
 import { activation } from './mathfn.js';
 import { S_MAX, type MatW, type Requant } from './intops.js';
 import { PROGRAM_VERSION, matmulNames, type IntProgram, type QLayer, type QLayerNorm, type QLinear } from './program.js';
@@ -302,4 +302,30 @@ export function compileProgram(model: FloatBert, stats: CalibStats, opts: QuantO
     bits,
     meta: { scales, calibSentences: stats.sentences, calibTokens: stats.tokens, margin, rowMargin, ...(opts.meta ?? {}) },
   };
+}
+
+/**
+ * The float model with the chosen low-bit matmuls replaced by their
+ * dequantized weights ("fake quant"). Calibrating on it gives ranges and
+ * scales that match what the integer program will actually see at 4 and 1 bit.
+ */
+export function fakeQuantModel(model: FloatBert, bits: Record<string, WeightBits>): FloatBert {
+  const W = model.weights;
+  const deq = (L: Linear, b: WeightBits | undefined): Linear => {
+    if (b === undefined || b === 8) return L;
+    const { w, scales } = quantizeWeights(L, b);
+    const out = new Float64Array(L.w.length);
+    for (let o = 0; o < L.out; o++) for (let i = 0; i < L.in; i++) out[o * L.in + i] = w[i * L.out + o]! * scales[o]!;
+    return { ...L, w: out };
+  };
+  const layers = W.layers.map((L, l) => ({
+    ...L,
+    q: deq(L.q, bits[`l${l}.q`]),
+    k: deq(L.k, bits[`l${l}.k`]),
+    v: deq(L.v, bits[`l${l}.v`]),
+    o: deq(L.o, bits[`l${l}.o`]),
+    ffn1: deq(L.ffn1, bits[`l${l}.ffn1`]),
+    ffn2: deq(L.ffn2, bits[`l${l}.ffn2`]),
+  }));
+  return new FloatBert(model.config, { ...W, layers, pooler: deq(W.pooler, bits['pooler']) });
 }

@@ -65,10 +65,11 @@ describe('single-input lookup', () => {
     expect(big(outs[0]!)).toEqual(xs.map((v, i) => TT[(i % cols) * S + Number(mod(bits, v))]!));
   });
 
-  it('random 12- and 16-bit indices into Z_2^64 and Z_2^16 outputs', async () => {
+  it('random 12- and 16-bit indices into Z_2^64 outputs', async () => {
     for (const [bits, lout, n] of [
       [12, 64, 300],
-      [16, 16, 24],
+      [16, 16, 16],
+      [16, 64, 16],
     ] as [number, RingBits, number][]) {
       const x = randRing(32, n);
       const T = randRing(lout, 2 ** bits);

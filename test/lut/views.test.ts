@@ -61,6 +61,15 @@ const constant = (l: RingBits, v: bigint, n = N): RingArray => ringOf(l, Array.f
 const table = (l: RingBits, bits: number, f: (j: number) => bigint): RingArray => ringOf(l, Array.from({ length: 2 ** bits }, (_, j) => f(j)));
 
 describe('view independence (chi-square, fail at p < 1e-6)', () => {
+  it('negative control: the test flags an opening whose mask is drawn from half the ring', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const leak = (x: number) => new Uint8Array(randomBytes(3 * N)).map((r) => (x + (r & 0x7f)) & 0xff);
+    expect(sameByteDistributionP(leak(0), leak(0x40))).toBeLessThan(P_FAIL);
+    expect(uniformBytesP(leak(0))).toBeLessThan(P_FAIL);
+    const fair = () => new Uint8Array(randomBytes(3 * N));
+    expect(sameByteDistributionP(fair(), fair())).toBeGreaterThan(P_FAIL);
+  });
+
   it('lut: 8-bit index, zero table + zero input vs random table + input 0x5a', async () => {
     const mk = (x: RingArray, T: RingArray) => (): Secret => ({
       inputs: [{ l: 8, shape: [N], value: x }],

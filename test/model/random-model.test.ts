@@ -61,6 +61,28 @@ describe.each(shapes)('random BERT %o', (shape) => {
     expect(test.some((e) => e.truncated)).toBe(true); // max-length inputs are exercised
   });
 
+  it('every tapped intermediate, dequantized with the compile-time scales, tracks the float model', async () => {
+    const scales = program.meta['scales'] as Record<string, number>;
+    const worst: Record<string, number> = {};
+    for (const e of test.slice(0, 8)) {
+      const fl = new Map<string, Float64Array>();
+      m.model.forward(e.ids, (n, x) => fl.set(n, Float64Array.from(x)));
+      const ib = new IntBert(program, tsKernels, (n, v) => {
+        const f = fl.get(n)!;
+        let err = 0;
+        let ref = 0;
+        for (let i = 0; i < v.length; i++) {
+          err += (v[i]! * scales[n]! - f[i]!) ** 2;
+          ref += f[i]! ** 2;
+        }
+        worst[n] = Math.max(worst[n] ?? 0, Math.sqrt(err / ref));
+      });
+      await ib.forward(e.ids);
+    }
+    expect(Object.keys(worst)).toContain(`l${shape.layers - 1}.ctx`);
+    for (const [n, r] of Object.entries(worst)) expect(r, n).toBeLessThan(0.2);
+  });
+
   it('is deterministic, survives save/load bit-exactly, and matches on every kernel backend', async () => {
     const buf = serializeProgram(program);
     const back = parseProgram(buf);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { registerBenchKernels } from './bench-kernels.js';
+import { registerBenchProtocols } from './bench-protocols.js';
 
 /** `lutmpc bench <what>`: benchmarks live here, never in timed tests. */
 export function register(program: Command): void {
   const bench = program.command('bench').description('benchmarks (figures and ratios measured side by side in one run)');
   registerBenchKernels(bench);
+  registerBenchProtocols(bench);
 }

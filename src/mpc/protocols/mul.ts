@@ -18,7 +18,7 @@
  * shares <x·y>, zero online bytes — for results that feed further local
  * linear steps or a later batched re-mask (protocols/remask.ts).
  */
-import type { RingBits } from '../../kernels/types.js';
+import type { RingArray, RingBits } from '../../kernels/types.js';
 import { correction, exchange, type ProtocolCost } from '../cost.js';
 import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
@@ -50,6 +50,18 @@ export function mulOffline(off: Offline, x: MaskOf, y: MaskOf): Promise<MaskOf> 
   });
 }
 
+/**
+ * z = c − mx·ry − rx·my (+ mx·my at P1), computed in place in the material
+ * array c (each entry is consumed once) with one temporary.
+ */
+function localProduct(isP1: boolean, l: RingBits, x: Masked, y: Masked, c: RingArray): RingArray {
+  const t = R.mul(l, x.m, y.r);
+  R.sub(l, c, t, c);
+  R.sub(l, c, R.mul(l, x.r, y.m, t), c);
+  if (isP1) R.add(l, c, R.mul(l, x.m, y.m, t), c);
+  return c;
+}
+
 export function mul(r: Round, x: Masked, y: Masked): Promise<Masked> {
   const n = check(x, y);
   const l = x.l;
@@ -57,10 +69,7 @@ export function mul(r: Round, x: Masked, y: Masked): Promise<Masked> {
   const { tag, items } = r.party.take('mul');
   const rz = item(items, tag, 'rz', l, n);
   const c = item(items, tag, 'c', l, n);
-  // z = c − mx·ry − rx·my (+ mx·my at P1)
-  const z = R.sub(l, c, R.mul(l, x.m, y.r));
-  R.sub(l, z, R.mul(l, x.r, y.m), z);
-  if (r.party.id === 'P1') R.add(l, z, R.mul(l, x.m, y.m), z);
+  const z = localProduct(r.party.id === 'P1', l, x, y, c);
   return slot.open(z).then((m) => ({ l, shape: x.shape, m, r: rz }));
 }
 
@@ -82,8 +91,5 @@ export function mulAdditive(p: Party, x: Masked, y: Masked): Additive {
   const l = x.l;
   const { tag, items } = p.take('mulA');
   const c = item(items, tag, 'c', l, n);
-  const z = R.sub(l, c, R.mul(l, x.m, y.r));
-  R.sub(l, z, R.mul(l, x.r, y.m), z);
-  if (p.id === 'P1') R.add(l, z, R.mul(l, x.m, y.m), z);
-  return { l, shape: x.shape, s: z };
+  return { l, shape: x.shape, s: localProduct(p.id === 'P1', l, x, y, c) };
 }
