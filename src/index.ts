@@ -9,3 +9,11 @@ export { getKernels, loadKernels, loadBackend, type LoadReport } from './kernels
 export { tsKernels } from './kernels/ts.js';
 export { selftest, type SelftestReport, type SelftestCheck } from './kernels/selftest.js';
 export { RingTensor, shapeSize, type Shape } from './ring/tensor.js';
+/** The three-party runtime and its protocols (`mpc.lut` holds the table protocols). */
+export * as mpc from './mpc/index.js';
+/** Plaintext model side: loading, tokenizer, float and integer references, quantizer. */
+export * as model from './model/index.js';
+export { compileModel, evaluate, type CompileOptions, type EvalOptions, type EvalReport } from './model/api.js';
+export { benchKernels, type KernelBenchReport } from './bench/kernels.js';
+export { benchProtocols, type ProtocolBenchReport } from './bench/protocols.js';
+export { benchLutProtocols } from './bench/protocols-lut.js';

@@ -21,6 +21,7 @@ import { createCipheriv, randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Bench } from 'tinybench';
+import { loadCudaAddon } from '../kernels/cuda.js';
 import { loadNativeAddon, loadNativeCpu } from '../kernels/native.js';
 import { tsKernels } from '../kernels/ts.js';
 import type { Kernels } from '../kernels/types.js';
@@ -124,7 +125,9 @@ export async function benchKernels(opts: KernelBenchOptions = {}): Promise<Kerne
 
   let info: { simd: string; threads: number } | undefined;
   try {
+    // The CPU peak formula describes the host core in both native builds (the CUDA addon embeds it).
     if (K.name === 'cpu') info = loadNativeAddon().info();
+    else if (K.name === 'cuda') info = loadCudaAddon().info();
   } catch {
     info = undefined;
   }

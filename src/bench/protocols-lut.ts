@@ -10,7 +10,8 @@
  *   lut2      two-input table 4+4 bits on 12×128×128 (softmax shape), → Z_2^16
  *   shift     exact signed shift of 128×3072 int32 by 8 (→ 24-bit result)
  *   shiftIdx  exact shift of 128×3072 int32 by S_MAX = 24 to an 8-bit index
- *             (the requant front end; 3 chunks of 8 bits)
+ *             (the requant front end; 3 chunks of 8 bits, and the schedule
+ *             4+4+8+8: one more round, half the offline bytes)
  *   requant   128×3072 int32 → int8 (S_MAX shift, per-channel tables)
  *   rowMax    12×128×128 int8 (Z_2^16), tree of 7 levels
  *   matmul1b  128×768×3072 with 1-bit weights, next to matmulW (32-bit
@@ -142,7 +143,7 @@ export function lut2Case(shape: number[], b1: number, b2: number, lout: RingBits
 export function shiftCase(name: string, rows: number, cols: number, o: ShiftOptions): ProtocolBenchCase {
   return {
     name,
-    shape: `${rows}x${cols} int32 >> ${o.s}${o.signed ? ' signed' : ''} -> ${o.outBits ?? 32 - o.s} bits, chunk ${o.chunk ?? 8}`,
+    shape: `${rows}x${cols} int32 >> ${o.s}${o.signed ? ' signed' : ''} -> ${o.outBits ?? 32 - o.s} bits, chunk ${String(o.chunk ?? 8)}`,
     async prepare({ cl }) {
       return states(await maskedInputs(cl, [{ l: 32, shape: [rows, cols] }]));
     },
@@ -262,6 +263,7 @@ export function lutCases(quick = false): { light: ProtocolBenchCase[]; heavy: Pr
       lutCase(128, 3072, 8, 8, 8),
       shiftCase('shift', 128, 3072, { s: 8, signed: true }),
       shiftCase('shiftIdx', 128, 3072, { s: 24, outBits: 8 }),
+      shiftCase('shiftIdx', 128, 3072, { s: 24, outBits: 8, chunk: [4, 4, 8, 8] }),
       requantCase(128, 3072),
       lut2Case([12, 128, 128], 4, 4, 16),
       rowMaxCase([12, 128, 128]),

@@ -74,7 +74,14 @@ export function exchange(bytes: number): PhaseCost {
 
 /** One correction message P0 → P2 of `bytes` (nothing if 0). */
 export function correction(bytes: number): PhaseCost {
-  return bytes > 0 ? { rounds: { P2: 1 }, messages: [{ from: 'P0', to: 'P2', bytes }] } : { rounds: {}, messages: [] };
+  if (bytes <= 0) return { rounds: {}, messages: [] };
+  // One flush travels as ⌈bytes / FLUSH_FRAME_BYTES⌉ frames, one round for P2 (dealer.ts).
+  const messages: PhaseCost['messages'] = [];
+  for (let left = bytes; left > 0; left -= FLUSH_FRAME_BYTES) messages.push({ from: 'P0', to: 'P2', bytes: Math.min(left, FLUSH_FRAME_BYTES) });
+  return { rounds: { P2: 1 }, messages };
 }
+
+/** Upper bound on one offline correction frame (the link's default limit is 1 GiB). */
+export const FLUSH_FRAME_BYTES = 256 * 1024 * 1024;
 
 export const NO_COST: PhaseCost = Object.freeze({ rounds: {}, messages: [] }) as PhaseCost;

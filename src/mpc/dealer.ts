@@ -27,6 +27,7 @@ import { allocRing, type RingArray, type RingBits } from '../kernels/types.js';
 import type { Material, MaterialEntry } from './material.js';
 import type { Party } from './party.js';
 import { add, bytesOf, sub } from './ring.js';
+import { FLUSH_FRAME_BYTES } from './cost.js';
 
 interface Correction {
   seq: number;
@@ -162,20 +163,27 @@ export class Offline {
       for (const b of ordered) corrections.push(...[...b.d.corrections].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)));
       const tag = `off#${this.party.next('offline-flush')}`;
       const role = this.party.id;
+      // Large batches travel as several frames (each under the frame limit),
+      // grouped by a rule both P0 and P2 evaluate on the same sizes; P2 waits
+      // for all of them at once, so the batch is still one round.
+      const groups = groupCorrections(corrections, FLUSH_FRAME_BYTES);
       if (corrections.length > 0 && role === 'P0') {
-        this.party.send('P2', tag, corrections.map((c) => bytesOf(c.data)), at);
+        groups.forEach((g, i) => this.party.send('P2', `${tag}.${i}`, g, at));
       } else if (corrections.length > 0 && role === 'P2') {
-        const payload = await this.party.recv('P0', tag, at);
-        let want = 0;
-        for (const c of corrections) want += c.data.byteLength;
-        if (payload.byteLength !== want) {
-          throw this.party.abort(new ProtocolError(`P2: offline corrections '${tag}' from P0 are ${payload.byteLength} bytes, expected ${want}`));
-        }
-        let off = 0;
-        for (const c of corrections) {
-          bytesOf(c.data).set(payload.subarray(off, off + c.data.byteLength));
-          off += c.data.byteLength;
-        }
+        const payloads = await this.party.recvAll(groups.map((_, i) => ({ peer: 'P0' as const, tag: `${tag}.${i}` })), at);
+        groups.forEach((g, i) => {
+          const payload = payloads[i]!;
+          let want = 0;
+          for (const part of g) want += part.byteLength;
+          if (payload.byteLength !== want) {
+            throw this.party.abort(new ProtocolError(`P2: offline corrections '${tag}.${i}' from P0 are ${payload.byteLength} bytes, expected ${want}`));
+          }
+          let off = 0;
+          for (const part of g) {
+            part.set(payload.subarray(off, off + part.byteLength));
+            off += part.byteLength;
+          }
+        });
       }
       if (role !== 'P0') {
         for (const b of ordered) if (b.queue) this.party.store.push({ tag: b.d.tag, items: b.d.items } satisfies MaterialEntry);
@@ -184,4 +192,35 @@ export class Offline {
       throw this.party.abort(e as Error);
     }
   }
+}
+
+
+/**
+ * Cut the corrections' bytes, in order, into frames of exactly `max` bytes
+ * (the last one shorter); a correction may straddle frames. The cut depends
+ * on the sizes only, so P0 (holding data) and P2 (holding placeholders)
+ * agree, and a batch of B bytes travels as ⌈B / max⌉ frames (cost.ts).
+ * The parts are views into the corrections' own memory.
+ */
+export function groupCorrections(cs: readonly { data: RingArray }[], max: number): Uint8Array[][] {
+  const groups: Uint8Array[][] = [];
+  let cur: Uint8Array[] = [];
+  let room = max;
+  for (const c of cs) {
+    const bytes = bytesOf(c.data);
+    let off = 0;
+    while (off < bytes.byteLength) {
+      const take = Math.min(bytes.byteLength - off, room);
+      cur.push(bytes.subarray(off, off + take));
+      off += take;
+      room -= take;
+      if (room === 0) {
+        groups.push(cur);
+        cur = [];
+        room = max;
+      }
+    }
+  }
+  if (cur.length > 0) groups.push(cur);
+  return groups;
 }

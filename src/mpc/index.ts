@@ -41,3 +41,5 @@ export * from './protocols/remask.js';
 export * from './protocols/mul.js';
 export * from './protocols/matmul.js';
 export * from './protocols/matmul-weight.js';
+/** Lookup-table protocols, exact shifts, requantization, comparisons, 1-bit layers (a namespace: names such as `shift` and `max` would clash). */
+export * as lut from './lut/index.js';

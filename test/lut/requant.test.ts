@@ -6,7 +6,6 @@
  * a layer's requants in lockstep share rounds.
  */
 import { describe, expect, it } from 'vitest';
-import { tsKernels } from '../../src/kernels/ts.js';
 import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
 import { lockstep, ownRounds, type RoundSeq } from '../../src/mpc/lut/stages.js';
 import { requant as intRequant, S_MAX, type Requant } from '../../src/model/intops.js';
@@ -91,6 +90,5 @@ describe('requant equals intops.requant', () => {
     const c = cl.P1.acct.get('online', 'proto');
     expect(c.rounds).toBe(4);
     expect(c.msgsSent).toBe(4);
-    void tsKernels;
   });
 });

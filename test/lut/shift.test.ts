@@ -32,6 +32,7 @@ describe('exact shift', () => {
     [32, { s: 8, signed: false }],
     [32, { s: 24, signed: true, outBits: 8 }],
     [32, { s: 16, signed: true, chunk: 5 }],
+    [32, { s: 24, signed: true, outBits: 8, chunk: [4, 4, 8, 8] }],
     [32, { s: 31, signed: true }],
     [64, { s: 32, signed: true }],
     [64, { s: 13, signed: false, outBits: 40, chunk: 7 }],
@@ -39,7 +40,7 @@ describe('exact shift', () => {
     [8, { s: 3, signed: true, chunk: 1 }],
   ];
   for (const [l, o] of cases) {
-    it(`Z_2^${l} >> ${o.s} (${o.signed ? 'signed' : 'unsigned'}, out ${o.outBits ?? l - o.s} bits, chunk ${o.chunk ?? 8}); cost exact`, async () => {
+    it(`Z_2^${l} >> ${o.s} (${o.signed ? 'signed' : 'unsigned'}, out ${o.outBits ?? l - o.s} bits, chunk ${String(o.chunk ?? 8)}); cost exact`, async () => {
       const n = 500;
       const x = withEdges(l, n);
       const { outs, cl } = await runLut([{ l, shape: [n], value: x }], {
@@ -88,6 +89,8 @@ describe('exact shift', () => {
     expect(() => shiftOffline(off, x, { s: 32 })).toThrow(ShapeError);
     expect(() => shiftOffline(off, x, { s: 33 })).toThrow(/not narrower/);
     expect(() => shiftOffline(off, x, { s: 8, outBits: 30 })).toThrow(ShapeError);
+    expect(() => shiftOffline(off, x, { s: 8, chunk: [4, 3] })).toThrow(/does not sum/);
+    expect(() => shiftOffline(off, x, { s: 20, chunk: [17, 3] })).toThrow(/1…16/);
     expect(() => extendOffline(off, x, { l: 64 })).toThrow(/16-bit table limit/);
     expect(() => extendOffline(off, { l: 16, shape: [2], r: randRing(16, 2) }, { l: 8 })).toThrow(/narrower/);
     await cl.close();

@@ -19,7 +19,7 @@ import { inRound } from '../../src/mpc/round.js';
 import { concatBytes, randRing, ringOf, runLut, sameByteDistributionP, uniformBytesP, type InputSpec, type LutProgram } from './helpers.js';
 
 const P_FAIL = 1e-6;
-const RUNS = 3;
+const RUNS = 5;
 
 interface Secret {
   inputs: InputSpec[];

@@ -20,9 +20,11 @@
  *   level a second table gives the selection bit s = [a ≥ b] (masked, in the
  *   same round as the max); the index is idx_b + s·(idx_a − idx_b): at the
  *   first level idx_a − idx_b = −1 is public (local), later levels multiply
- *   two masked values with a dealt product correlation (one more round).
- *   Cost: offline Σ_k pairs_k·(2·2^(w+1) + [k ≥ 1])·b; online level k: 2·pairs_k·b
- *   each way (+ pairs_k·b in a second round for k ≥ 1); rounds 2·⌈log2 C⌉ − 1.
+ *   two masked values with a dealt product correlation; that product rides
+ *   in the next level's round (pipelined), so only the last one adds a round.
+ *   Cost (T = ⌈log2 C⌉ levels, p_k pairs at level k): offline
+ *   Σ_k p_k·(2·2^(w+1) + [k ≥ 1])·b; online round k: (2·p_k + [k ≥ 2]·p_{k−1})·b
+ *   each way, plus a last round of p_{T−1}·b when T ≥ 2; rounds T + [T ≥ 2].
  */
 import { ProtocolError, ShapeError } from '../../errors.js';
 import type { RingArray, RingBits } from '../../kernels/types.js';
@@ -93,7 +95,7 @@ async function dealMax(d: Dealing, p: string, L: RingBits, w: number, ra: RingAr
 /** Online max with material taken: reserves one slot of `r` now. */
 function maxWith(r: Round, L: RingBits, w: number, ma: RingArray, mb: RingArray, t: RingArray): Promise<RingArray> {
   const slot = r.reserve(L, ma.length, 'max');
-  return lookup(L, t, w + 1, R.sub(L, ma, mb)).then((v) => {
+  return lookup(t, w + 1, R.sub(L, ma, mb)).then((v) => {
     if (r.party.id === 'P1') R.add(L, v, mb, v);
     return slot.open(v);
   });
@@ -101,8 +103,7 @@ function maxWith(r: Round, L: RingBits, w: number, ma: RingArray, mb: RingArray,
 
 /** Offline max(a, b) of signed w-bit values. */
 export function maxOffline(off: Offline, a: MaskOf, b: MaskOf, w: number): Promise<MaskOf> {
-  const n = checkPair('max', a, b, w);
-  void n;
+  checkPair('max', a, b, w);
   return off.deal('max', async (d) => ({ l: a.l, shape: a.shape, r: await dealMax(d, '', a.l, w, a.r, b.r) }));
 }
 
@@ -224,19 +225,17 @@ function geTable(bits: number, L: RingBits): RingArray {
 
 export function rowArgmaxCost(s: { rows: number; cols: number; w: number; l: RingBits }): ProtocolCost {
   const b = R.ringBytes(s.l);
+  const lv = levels(s.cols);
+  const pairs = lv.map((c) => s.rows * Math.floor(c / 2));
   let off = 0;
   const online: PhaseCost = { rounds: {}, messages: [] };
-  let rounds = 0;
-  levels(s.cols).forEach((c, k) => {
-    const pairs = s.rows * Math.floor(c / 2);
-    off += 2 * pairs * 2 ** (s.w + 1) * b + (k >= 1 ? pairs * b : 0);
-    online.messages.push({ from: 'P1', to: 'P2', bytes: 2 * pairs * b }, { from: 'P2', to: 'P1', bytes: 2 * pairs * b });
-    rounds++;
-    if (k >= 1) {
-      online.messages.push({ from: 'P1', to: 'P2', bytes: pairs * b }, { from: 'P2', to: 'P1', bytes: pairs * b });
-      rounds++;
-    }
+  const round = (bytes: number) => online.messages.push({ from: 'P1', to: 'P2', bytes }, { from: 'P2', to: 'P1', bytes });
+  pairs.forEach((p, k) => {
+    off += 2 * p * 2 ** (s.w + 1) * b + (k >= 1 ? p * b : 0);
+    round(2 * p * b + (k >= 2 ? pairs[k - 1]! * b : 0));
   });
+  if (pairs.length >= 2) round(pairs[pairs.length - 1]! * b);
+  const rounds = pairs.length + (pairs.length >= 2 ? 1 : 0);
   if (rounds > 0) online.rounds = { P1: rounds, P2: rounds };
   return { name: 'rowArgmax', offline: correction(off), online };
 }
@@ -308,7 +307,7 @@ function takeLevel(items: Material, tag: string, k: number, L: RingBits, pairs: 
   };
 }
 
-/** Online row argmax: returns [max, index of the first maximum] (2⌈log2 cols⌉ − 1 rounds from `seq`). */
+/** Online row argmax: returns [max, index of the first maximum] (⌈log2 cols⌉ + 1 rounds from `seq`, cols > 2). */
 export async function rowArgmax(seq: RoundSeq, x: Masked, w: number): Promise<[Masked, Masked]> {
   const [rows, cols] = checkRows('rowArgmax', x, w);
   const shape = x.shape.slice(0, -1);
@@ -319,40 +318,46 @@ export async function rowArgmax(seq: RoundSeq, x: Masked, w: number): Promise<[M
   const { tag, items } = seq.party.take('rowArgmax');
   const lv = levels(cols);
   const mats = lv.map((c, k) => takeLevel(items, tag, k, L, rows * Math.floor(c / 2), w));
+  type Pending = { h: number; mSel: RingArray; smi: ReturnType<typeof split>; sri: ReturnType<typeof split>; mat: (typeof mats)[number] };
+  // Index product of a finished level (z = s·Δ, Δ = idx_a − idx_b masked): reserves its slot in `round` now.
+  const product = (round: Round, q: Pending): Promise<void> => {
+    const mD = R.sub(L, q.smi.even, q.smi.odd), dI = R.sub(L, q.sri.even, q.sri.odd);
+    const z = R.sub(L, q.mat.c!, R.mul(L, q.mSel, dI));
+    R.sub(L, z, R.mul(L, q.mat.sigma, mD), z);
+    if (P1) R.add(L, z, R.mul(L, q.mSel, mD), z);
+    return round.reserve(L, rows * q.h, 'argmaxMul').open(z).then((mz) => {
+      mi = join(R.add(L, q.smi.odd, mz), q.smi.carry, rows, q.h);
+      ri = join(R.add(L, q.sri.odd, q.mat.zeta!), q.sri.carry, rows, q.h);
+    });
+  };
   let m = x.m, r = x.r;
   let mi = publicIndex(L, rows, cols), ri = R.allocRing(L, rows * cols) as RingArray;
+  let pending: Pending | undefined;
   for (let k = 0; k < lv.length; k++) {
     const c = lv[k]!;
     const h = Math.floor(c / 2);
     const mat = mats[k]!;
-    const sm = split(m, rows, c), sr = split(r, rows, c), smi = split(mi, rows, c), sri = split(ri, rows, c);
+    const sm = split(m, rows, c), sr = split(r, rows, c);
+    // One round: this level's max and selection bit, and the previous level's index product.
     const round = seq.next();
     const d = R.sub(L, sm.even, sm.odd);
     const pMax = maxWith(round, L, w, sm.even, sm.odd, mat.t);
     const selSlot = round.reserve(L, rows * h, 'argmaxSel');
-    const pSel = lookup(L, mat.st, w + 1, d).then((v) => selSlot.open(v));
-    const [mMax, mSel] = await Promise.all([pMax, pSel]);
-    let idxM: RingArray, idxR: RingArray;
+    const pSel = lookup(mat.st, w + 1, d).then((v) => selSlot.open(v));
+    const pProd = pending ? product(round, pending) : Promise.resolve();
+    const [mMax, mSel] = await Promise.all([pMax, pSel, pProd]);
+    pending = undefined;
+    // mi/ri now hold the indices after level k − 1 (c columns).
+    const smi = split(mi, rows, c), sri = split(ri, rows, c);
     if (k === 0) {
-      // idx = b_idx − s (public b_idx).
-      idxM = R.sub(L, smi.odd, mSel);
-      idxR = R.neg(L, mat.sigma);
-    } else {
-      // z = s·Δ with Δ = idx_a − idx_b masked (mΔ, δi): one product round.
-      const mD = R.sub(L, smi.even, smi.odd), dI = R.sub(L, sri.even, sri.odd);
-      const z = R.sub(L, mat.c!, R.mul(L, mSel, dI));
-      R.sub(L, z, R.mul(L, mat.sigma, mD), z);
-      if (P1) R.add(L, z, R.mul(L, mSel, mD), z);
-      const rz = seq.next();
-      const mz = await rz.reserve(L, rows * h, 'argmaxMul').open(z);
-      idxM = R.add(L, smi.odd, mz);
-      idxR = R.add(L, sri.odd, mat.zeta!);
-    }
+      // idx = b_idx − s with public b_idx: local.
+      mi = join(R.sub(L, smi.odd, mSel), smi.carry, rows, h);
+      ri = join(R.neg(L, mat.sigma), sri.carry, rows, h);
+    } else pending = { h, mSel, smi, sri, mat };
     m = join(mMax, sm.carry, rows, h);
     r = join(mat.rho, sr.carry, rows, h);
-    mi = join(idxM, smi.carry, rows, h);
-    ri = join(idxR, sri.carry, rows, h);
   }
+  if (pending) await product(seq.next(), pending);
   return [
     { l: L, shape, m, r },
     { l: L, shape, m: mi, r: ri },

@@ -80,7 +80,6 @@ export function concatIndex(ms: readonly { l: RingBits; m: RingArray }[], bits: 
 }
 
 /** Read each element's rotated table at its public index: out[i] = tables[i·2^bits + (idx[i] mod 2^bits)]. */
-export function lookup(l: RingBits, tables: RingArray, bits: number, idx: RingArray): Promise<RingArray> {
-  void l;
+export function lookup(tables: RingArray, bits: number, idx: RingArray): Promise<RingArray> {
   return kernels().gatherPerElement(tables as AnyArr, bits, idx) as Promise<RingArray>;
 }

@@ -146,7 +146,7 @@ export function lut(r: Round, x: Masked, spec: LutSpec): Promise<Masked> {
  */
 export function lutWith(r: Round, x: Masked, spec: LutSpec, t: RingArray, rho: RingArray, proto = 'lut'): Promise<Masked> {
   const slot = r.reserve(spec.l, rho.length, proto);
-  return lookup(spec.l, t, spec.bits, x.m).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: x.shape, m, r: rho })));
+  return lookup(t, spec.bits, x.m).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: x.shape, m, r: rho })));
 }
 
 /** Online lookup with an additive output: local, no communication. */
@@ -155,7 +155,7 @@ export async function lutAdditive(p: Party, x: Masked, spec: LutSpec): Promise<A
   const n = shapeSize(x.shape);
   const { tag, items } = p.take('lutAdditive');
   const t = item(items, tag, 't', spec.l, n * 2 ** spec.bits);
-  return { l: spec.l, shape: x.shape, s: await lookup(spec.l, t, spec.bits, x.m) };
+  return { l: spec.l, shape: x.shape, s: await lookup(t, spec.bits, x.m) };
 }
 
 // ---- multi-input -------------------------------------------------------------------
@@ -198,7 +198,7 @@ export function lutMulti(r: Round, xs: readonly Masked[], spec: LutMultiSpec): P
   const t = item(items, tag, 't', spec.l, n * 2 ** B);
   const rho = item(items, tag, 'r', spec.l, n);
   const idx = concatIndex(xs, spec.bits);
-  return lookup(spec.l, t, B, idx).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: xs[0]!.shape, m, r: rho })));
+  return lookup(t, B, idx).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: xs[0]!.shape, m, r: rho })));
 }
 
 /** Online multi-input lookup with an additive output (local). */
@@ -207,5 +207,5 @@ export async function lutMultiAdditive(p: Party, xs: readonly Masked[], spec: Lu
   const B = spec.bits.reduce((a, b) => a + b, 0);
   const { tag, items } = p.take('lutMultiAdditive');
   const t = item(items, tag, 't', spec.l, n * 2 ** B);
-  return { l: spec.l, shape: xs[0]!.shape, s: await lookup(spec.l, t, B, concatIndex(xs, spec.bits)) };
+  return { l: spec.l, shape: xs[0]!.shape, s: await lookup(t, B, concatIndex(xs, spec.bits)) };
 }

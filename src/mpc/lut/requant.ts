@@ -45,8 +45,8 @@ export interface RequantSpec {
   outputs: number;
   /** Output ring. */
   l: RingBits;
-  /** Shift chunk (default 8). */
-  chunk?: number;
+  /** Shift chunk width or schedule (default 8; see ShiftOptions.chunk). */
+  chunk?: number | readonly number[];
 }
 
 function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {

@@ -74,8 +74,12 @@ export interface ShiftOptions {
   signed?: boolean;
   /** Output width o ≤ w − s (default w − s). Stored in the smallest ring ≥ o. */
   outBits?: number;
-  /** Chunk width c (1…16, default 8): bits removed per round. */
-  chunk?: number;
+  /**
+   * Bits removed per round: one width c (1…16, default 8; the last chunk
+   * takes the rest) or an explicit schedule summing to s (e.g. [4, 4, 8, 8]
+   * for s = 24: more rounds, smaller early tables in the wide rings).
+   */
+  chunk?: number | readonly number[];
 }
 
 export interface ShiftStep {
@@ -96,10 +100,12 @@ function widthOf(x: { l: RingBits; bits?: number }): number {
 /** The steps of a shift of a width-w value (also used by the cost formula). */
 export function shiftPlan(w: number, opts: ShiftOptions): { steps: ShiftStep[]; outBits: number } {
   const { s } = opts;
-  const chunk = opts.chunk ?? DEFAULT_CHUNK;
   if (!Number.isInteger(s) || s < 0) throw new ShapeError(`shift: s=${String(s)} must be a non-negative integer`);
   if (s >= w) throw new ShapeError(`shift: a shift by ${s} bits is not narrower than the ${w}-bit value (need s < ${w})`);
-  if (!Number.isInteger(chunk) || chunk < 1 || chunk > 16) throw new ShapeError(`shift: chunk=${String(chunk)} must be an integer in 1…16`);
+  const chunk = opts.chunk ?? DEFAULT_CHUNK;
+  const sizes = typeof chunk === 'number' ? [chunk] : [...chunk];
+  for (const c of sizes) if (!Number.isInteger(c) || c < 1 || c > 16) throw new ShapeError(`shift: chunk=${String(c)} must be an integer in 1…16`);
+  if (typeof chunk !== 'number' && sizes.reduce((a, b) => a + b, 0) !== s) throw new ShapeError(`shift: chunk schedule [${sizes.join(', ')}] does not sum to s=${s}`);
   const outBits = opts.outBits ?? w - s;
   if (!Number.isInteger(outBits) || outBits < 1 || outBits > w - s) {
     throw new ShapeError(`shift: output width ${String(outBits)} must be in 1…${w - s} (value width ${w} − shift ${s})`);
@@ -107,8 +113,9 @@ export function shiftPlan(w: number, opts: ShiftOptions): { steps: ShiftStep[]; 
   const steps: ShiftStep[] = [];
   let rem = s;
   let width = w;
+  let i = 0;
   while (rem > 0) {
-    const c = Math.min(chunk, rem);
+    const c = Math.min(typeof chunk === 'number' ? chunk : sizes[i++]!, rem);
     rem -= c;
     const wOut = rem + outBits;
     steps.push({ w: width, c, wOut, L: ringFor(wOut) });
@@ -199,7 +206,7 @@ export function shiftStepTables(
  * P1 + P2 open, given the full tables: tables[m mod 2^c] + (m mod 2^w) >> c.
  */
 export async function shiftStepLocal(st: ShiftStep, cur: { l: RingBits; m: RingArray }, tables: RingArray): Promise<RingArray> {
-  const v = await lookup(st.L, tables, st.c, cur.m);
+  const v = await lookup(tables, st.c, cur.m);
   return R.add(st.L, v, highPart(cur.l, cur.m, st.w, st.c, st.L), v);
 }
 
@@ -264,7 +271,7 @@ function outOf(last: ShiftStep, shape: Shape, r: RingArray): MaskBitsOf {
 function shiftStep(r: Round, cur: { l: RingBits; m: RingArray }, st: ShiftStep, table: RingArray): Promise<RingArray> {
   const n = cur.m.length;
   const slot = r.reserve(st.L, n, 'shift');
-  return lookup(st.L, table, st.c, cur.m).then((v) => {
+  return lookup(table, st.c, cur.m).then((v) => {
     if (r.party.id === 'P1') R.add(st.L, v, highPart(cur.l, cur.m, st.w, st.c, st.L), v);
     return slot.open(v);
   });

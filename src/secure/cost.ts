@@ -1,0 +1,124 @@
+/**
+ * Declared cost of the secure forward as a formula of the shapes, per
+ * accounting label (embed, ln, qkv, attn, softmax, proj, ffn, pooler, cls,
+ * and the once-per-model 'weights'), built from the runtime's per-protocol
+ * cost formulas (requantCost, matmul/mul/matmulW costs, input/output).
+ *
+ *   online.bytes   payload bytes sent by all parties (P1, P2, C) in the label
+ *   online.rounds  rounds P2 waits (P1 waits one fewer in 'embed': it does
+ *                  not receive the client's message)
+ *   offline.bytes  P0 → P2 correction bytes (P1's material never travels)
+ *   offline.rounds P2's waits = flushes of the label
+ *
+ * With T tokens, H hidden, nh heads, I FFN, V vocabulary, N layers, Lb
+ * labels, r8 = ⌈24/chunk⌉ + 1 rounds per 8-bit requant, r12 = 3 per 12-bit
+ * one, and R_l = T except R = 1 in the last layer:
+ *   rounds = (3 + r8) + LN + Σ_l [ (1 + r8) qkv + (2 + r8) attn + (r8 + r12) softmax
+ *            + (1 + r8) proj + 2·LN + 2(1 + r8) ffn ] + (1 + r8) pooler + 1 cls,
+ *   LN = 2·r8 + r12 + 1
+ *          = 25 + 57·N at chunk 8 (709 for BERT-base, independent of T).
+ * Bytes are summed term by term below (linear in the element counts).
+ */
+import { requantCost } from '../mpc/lut/requant.js';
+import type { ProtocolCost } from '../mpc/cost.js';
+import type { PublicShape } from './forward.js';
+import { CHUNK12 } from './forward.js';
+import { publicShift } from './dealer-model.js';
+
+export const LABELS = ['embed', 'ln', 'qkv', 'attn', 'softmax', 'proj', 'ffn', 'pooler', 'cls'] as const;
+export type Label = (typeof LABELS)[number];
+
+export interface LabelCost {
+  online: { bytes: number; rounds: number };
+  offline: { bytes: number; rounds: number };
+}
+
+export interface ForwardCost {
+  labels: Record<Label, LabelCost>;
+  total: LabelCost;
+  /** Setup (once per model): weight shares P0 → P2. */
+  weights: { bytes: number; rounds: number };
+}
+
+const sum = (c: ProtocolCost['online']): number => c.messages.reduce((a, m) => a + m.bytes, 0);
+
+export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: number } = {}): ForwardCost {
+  const chunk = opts.chunk ?? 8;
+  const { hidden: H, heads: nh, intermediate: I, vocab: V, labels: Lb, layers: N } = sh;
+  const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
+  const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
+  const rq = (n: number, bits: number, outputs: number): { on: number; off: number; rounds: number } => {
+    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk });
+    return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
+  };
+  const r8 = rq(1, 8, 1).rounds;
+  const r12 = rq(1, 12, 1).rounds;
+  const add = (label: Label, on: number, off: number): void => {
+    L[label].online.bytes += on;
+    L[label].offline.bytes += off;
+  };
+  const rounds = (label: Label, online: number, flushes: number): void => {
+    L[label].online.rounds += online;
+    L[label].offline.rounds += flushes;
+  };
+  const requant = (label: Label, n: number, bits: number, outputs: number): void => {
+    const c = rq(n, bits, outputs);
+    add(label, c.on, c.off);
+  };
+  /** matmulW / matmul / mul / embed: m·n outputs: 4·m·n each way online, 4·m·n offline. */
+  const product = (label: Label, outputs: number): void => add(label, 8 * outputs, 4 * outputs);
+  const ln = (r: number, residual: boolean): void => {
+    requant('ln', r * H, 8, 2);
+    requant('ln', r, 12, 1);
+    product('ln', r * H);
+    requant('ln', r * H, 8, residual ? 2 : 1);
+    rounds('ln', 2 * r8 + r12 + 1, 1);
+  };
+
+  add('embed', 3 * 4 * T * V, 0); // client → P2, then the opening each way
+  product('embed', T * H);
+  requant('embed', T * H, 8, 1);
+  rounds('embed', 2 + 1 + r8, 1);
+  ln(T, N > 0);
+  for (let l = 0; l < N; l++) {
+    const R = l === N - 1 ? 1 : T;
+    product('qkv', R * H + 2 * T * H);
+    requant('qkv', R * H, 8, 1);
+    requant('qkv', 2 * T * H, 8, 1);
+    rounds('qkv', 1 + r8, 1);
+    product('attn', nh * R * T); // Q_h·K_hᵀ
+    product('attn', R * H); // U·inv
+    requant('attn', R * H, 8, 1);
+    rounds('attn', 1 + 1 + r8, 2);
+    requant('softmax', nh * R * T, 8, 2);
+    requant('softmax', nh * R, 12, 1);
+    product('softmax', R * H); // E·V inside the first Σ E round
+    rounds('softmax', r8 + Math.max(r12, 1), 1);
+    product('proj', R * H);
+    requant('proj', R * H, 8, 1);
+    rounds('proj', 1 + r8, 1);
+    ln(R, true);
+    product('ffn', R * I);
+    requant('ffn', R * I, 8, 1);
+    product('ffn', R * H);
+    requant('ffn', R * H, 8, 1);
+    rounds('ffn', 2 * (1 + r8), 2);
+    ln(R, l < N - 1);
+  }
+  product('pooler', H);
+  requant('pooler', H, 8, 1);
+  rounds('pooler', 1 + r8, 1);
+  product('cls', Lb);
+  add('cls', 2 * 4 * Lb, 0); // P1 → C and P2 → C
+  rounds('cls', 1, 1);
+
+  const total = zero();
+  for (const l of LABELS) {
+    total.online.bytes += L[l].online.bytes;
+    total.online.rounds += L[l].online.rounds;
+    total.offline.bytes += L[l].offline.bytes;
+    total.offline.rounds += L[l].offline.rounds;
+  }
+  const weights = { bytes: 4 * (V * H + N * (4 * H * H + 2 * H * I) + H * H + H * Lb), rounds: 1 };
+  return { labels: L, total, weights };
+}

@@ -1,0 +1,165 @@
+/**
+ * One program text, two phases. The secure forward (forward.ts) is written
+ * once against `Engine`; every protocol call is a `Step` with an offline half
+ * (dealing, run by P0, P1, P2) and an online half (P1, P2). The offline engine
+ * runs the steps one after another (each dealing is tagged "proto#seq" in call
+ * order); the online engine runs a `round` group in ONE round and a
+ * `lockstep` group with the k-th rounds of its members shared — so the
+ * online calls take their material in exactly the order it was dealt.
+ */
+import type { Offline } from '../mpc/dealer.js';
+import type { Party } from '../mpc/party.js';
+import { clientInput, input, inputOffline } from '../mpc/protocols/input.js';
+import { matmul, matmulOffline } from '../mpc/protocols/matmul.js';
+import { matmulWeight, matmulWeightOffline, type WeightShare } from '../mpc/protocols/matmul-weight.js';
+import { mul, mulOffline } from '../mpc/protocols/mul.js';
+import { output } from '../mpc/protocols/output.js';
+import { inRound, type Round } from '../mpc/round.js';
+import { lockstep, type RoundSeq } from '../mpc/lut/stages.js';
+import { requant, requantOffline } from '../mpc/lut/requant.js';
+import type { DealerTable } from '../mpc/lut/lut.js';
+import { embed, embedOffline } from './embed.js';
+import { publicShift } from './dealer-model.js';
+import { asMasked, asMaskOf, sv, type SV } from './values.js';
+
+/** A one-round protocol call. */
+export interface Step {
+  off(o: Offline): Promise<SV>;
+  on(r: Round): Promise<SV>;
+}
+
+/** A multi-round protocol call (rounds from a RoundSeq). */
+export interface SeqStep {
+  off(o: Offline): Promise<SV[]>;
+  on(seq: RoundSeq): Promise<SV[]>;
+}
+
+export interface Engine {
+  readonly party: Party;
+  readonly online: boolean;
+  /** All steps in one round (online); dealt in order (offline). */
+  round(label: string, steps: readonly Step[]): Promise<SV[]>;
+  /** Steps in lockstep: their k-th rounds coincide (online). */
+  lockstep(label: string, steps: readonly SeqStep[]): Promise<SV[][]>;
+  /** Offline: send the corrections dealt since the last flush (charged to `label`). Online: nothing. */
+  flush(label: string): Promise<void>;
+  /** Online: send the value to the client. Offline: nothing. */
+  output(x: SV, label: string): void;
+}
+
+export class OfflineEngine implements Engine {
+  readonly online = false;
+  constructor(readonly off: Offline) {}
+  get party(): Party {
+    return this.off.party;
+  }
+  async round(_label: string, steps: readonly Step[]): Promise<SV[]> {
+    const out: SV[] = [];
+    for (const s of steps) out.push(await s.off(this.off));
+    return out;
+  }
+  async lockstep(_label: string, steps: readonly SeqStep[]): Promise<SV[][]> {
+    const out: SV[][] = [];
+    for (const s of steps) out.push(await s.off(this.off));
+    return out;
+  }
+  flush(label: string): Promise<void> {
+    return this.off.flush(label);
+  }
+  output(): void {}
+}
+
+export class OnlineEngine implements Engine {
+  readonly online = true;
+  constructor(readonly party: Party) {}
+  round(label: string, steps: readonly Step[]): Promise<SV[]> {
+    return inRound(this.party, label, (r) => steps.map((s) => s.on(r))) as Promise<SV[]>;
+  }
+  async lockstep(label: string, steps: readonly SeqStep[]): Promise<SV[][]> {
+    try {
+      return (await lockstep(this.party, label, steps.map((s) => (seq: RoundSeq) => s.on(seq)))) as SV[][];
+    } catch (e) {
+      throw this.party.abort(e as Error);
+    }
+  }
+  async flush(): Promise<void> {}
+  output(x: SV, label: string): void {
+    output(this.party, asMasked(x), label);
+  }
+}
+
+// ---- steps -------------------------------------------------------------------------
+
+/** The client's input of a rows×cols matrix. */
+export function inputStep(rows: number, cols: number): Step {
+  return {
+    off: async (o) => sv(await inputOffline(o, 32, [rows, cols]), rows, cols),
+    on: async (r) => sv(await input(r, 32, [rows, cols]), rows, cols),
+  };
+}
+
+/** Client side of inputStep. */
+export function sendInput(client: Party, x: Uint32Array): Promise<void> {
+  return clientInput(client, 32, x);
+}
+
+/** [[X]]·W + bias with a dealer weight (bias: P0 only). */
+export function linearStep(x: SV, w: WeightShare, bias?: Uint32Array): Step {
+  const rows = x.shape[0];
+  return {
+    off: async (o) => sv(await matmulWeightOffline(o, asMaskOf(x), w, bias), rows, w.n),
+    on: async (r) => sv(await matmulWeight(r, asMasked(x), w), rows, w.n),
+  };
+}
+
+/** The embedding lookup [[X]]·W + P (embed.ts). */
+export function embedStep(x: SV, w: WeightShare, term?: Uint32Array): Step {
+  return { off: (o) => embedOffline(o, x, w, term), on: (r) => embed(r, x, w) };
+}
+
+/** [[A]]·[[B]]. */
+export function matmulStep(a: SV, b: SV): Step {
+  const [m] = a.shape;
+  const n = b.shape[1];
+  return {
+    off: async (o) => sv(await matmulOffline(o, asMaskOf(a), asMaskOf(b)), m, n),
+    on: async (r) => sv(await matmul(r, asMasked(a), asMasked(b)), m, n),
+  };
+}
+
+/** [[a]] ⊙ [[b]] element-wise. */
+export function mulStep(a: SV, b: SV): Step {
+  const [m, n] = a.shape;
+  return {
+    off: async (o) => sv(await mulOffline(o, asMaskOf(a), asMaskOf(b)), m, n),
+    on: async (r) => sv(await mul(r, asMasked(a), asMasked(b)), m, n),
+  };
+}
+
+/**
+ * Requant with an n-bit index at the public shift 32 − n and `outputs` tables
+ * (P0 passes them; the secret shift is folded in, dealer-model.ts).
+ */
+export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, chunk: number): SeqStep {
+  const [rows, cols] = y.shape;
+  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk };
+  return {
+    off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables)).map((x) => sv(x, rows, cols)),
+    on: async (seq) => (await requant(seq, asMasked(y), spec)).map((x) => sv(x, rows, cols)),
+  };
+}
+
+/** One-round steps run in the first round of a lockstep group (e.g. E·V beside the Σ E requants). */
+export function firstRoundOf(steps: readonly Step[]): SeqStep {
+  return {
+    off: async (o) => {
+      const out: SV[] = [];
+      for (const s of steps) out.push(await s.off(o));
+      return out;
+    },
+    on: (seq) => {
+      const r = seq.next();
+      return Promise.all(steps.map((s) => s.on(r)));
+    },
+  };
+}

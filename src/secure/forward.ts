@@ -1,0 +1,179 @@
+/**
+ * The secure forward of a compiled IntProgram (docs/integer-program.md), op by
+ * op, written once for both phases (engine.ts). P1 and P2 know only the
+ * public shape (layers, H, heads, FFN, vocabulary, labels, T); P0 passes its
+ * DealerModel (dealer-model.ts) and never sees a value derived from the input.
+ *
+ * Rounds (online, P1/P2): a requant with an 8-bit index costs ⌈24/chunk⌉
+ * shift rounds + 1 lookup round (4 at the default chunk 8), a 12-bit one
+ * 2 + 1 = 3; products and matmuls 1; everything else is local.
+ *   embed   input 1 (+1 for P2: the client's message) · X·W+P 1 · requant 4
+ *   ln      centre requant 4 (outputs d and 2^k·d², so Σd² is local) ·
+ *           inverse-sqrt requant 3 · d·inv 1 · output requant 4          = 12
+ *   qkv     three matmulW in 1 round · three requants in lockstep 4      = 5
+ *   attn    Q_h·K_hᵀ (all heads) 1 · U·inv 1 · context requants 4       = 6
+ *   softmax exp requants 4 (outputs E and 2^k·E) · Σ E → 1/Z requants 3,
+ *           E·V (all heads) inside their first round                    = 7
+ *   proj    matmulW 1 · requant 4                                       = 5
+ *   ffn     matmulW 1 · requant 4 · matmulW 1 · requant 4               = 10
+ *   per encoder layer 5 + 6 + 7 + 5 + 12 + 10 + 12 = 57
+ *   pooler  matmulW 1 · requant 4 = 5;  cls  matmulW 1, then the output to C.
+ * Total (P2): 7 + 12 + 57·layers + 6 = 25 + 57·layers (cost.ts has bytes).
+ */
+import { ProtocolError } from '../errors.js';
+import type { Offline } from '../mpc/dealer.js';
+import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
+import type { DealerLn, DealerModel } from './dealer-model.js';
+import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulStep, requantStep, type Engine } from './engine.js';
+import { add, broadcastRows, centre, concatCols, firstRows, rowSum, sliceCols, subDiagonal, transpose, type SV } from './values.js';
+
+/** What every party knows: the model's shape and the sequence length. */
+export interface PublicShape {
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  vocab: number;
+  labels: number;
+  maxPositions: number;
+}
+
+export interface LayerWeights {
+  q: WeightShare;
+  k: WeightShare;
+  v: WeightShare;
+  o: WeightShare;
+  ffn1: WeightShare;
+  ffn2: WeightShare;
+}
+
+/** This party's shares of every weight (P0: the scaled weights themselves). */
+export interface WeightShares {
+  emb: WeightShare;
+  layers: LayerWeights[];
+  pooler: WeightShare;
+  classifier: WeightShare;
+}
+
+/** Setup, once per model: share every weight (P0 passes its DealerModel). One flush, label 'weights'. */
+export async function shareWeights(off: Offline, sh: PublicShape, model?: DealerModel): Promise<WeightShares> {
+  if ((off.party.id === 'P0') !== (model !== undefined)) throw new ProtocolError(`${off.party.id}: only P0 holds the model`);
+  const H = sh.hidden;
+  const I = sh.intermediate;
+  const emb = shareWeight(off, 32, sh.vocab, H, model?.emb.w);
+  const layers = Array.from({ length: sh.layers }, (_, l) => {
+    const D = model?.layers[l];
+    return {
+      q: shareWeight(off, 32, H, H, D?.q.w),
+      k: shareWeight(off, 32, H, H, D?.k.w),
+      v: shareWeight(off, 32, H, H, D?.v.w),
+      o: shareWeight(off, 32, H, H, D?.o.w),
+      ffn1: shareWeight(off, 32, H, I, D?.ffn1.w),
+      ffn2: shareWeight(off, 32, I, H, D?.ffn2.w),
+    };
+  });
+  const pooler = shareWeight(off, 32, H, H, model?.pooler.w);
+  const classifier = shareWeight(off, 32, H, sh.labels, model?.classifier.w);
+  await off.flush('weights');
+  const resolved: LayerWeights[] = [];
+  for (const L of layers) {
+    const [q, k, v, o, ffn1, ffn2] = await Promise.all([L.q, L.k, L.v, L.o, L.ffn1, L.ffn2]);
+    resolved.push({ q, k, v, o, ffn1, ffn2 });
+  }
+  return { emb: await emb, layers: resolved, pooler: await pooler, classifier: await classifier };
+}
+
+/** Public protocol options (all parties must agree). */
+export interface SecureOptions {
+  /**
+   * Shift chunk of the requants with 8-bit indices (public shift 24): bits
+   * removed per round. 8 (default): 3 shift rounds, 2^8-entry borrow tables;
+   * 12: 2 rounds, 2^12-entry tables (16× the offline bytes of those steps).
+   */
+  chunk?: number;
+}
+
+/** Chunk of the 12-bit-index requants (public shift 20 = 2 rounds of 10 bits; per-row tensors, so cheap). */
+export const CHUNK12 = 10;
+
+/** LayerNorm (three requants) on v, which already carries the centre factor. Returns [h8, hr?]. */
+async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: DealerLn): Promise<SV[]> {
+  const CH12 = CHUNK12;
+  const H = v.shape[1];
+  if (D && D.out.length !== (residual ? 2 : 1)) throw new ProtocolError('layerNorm: residual outputs do not match the program');
+  const c = await centre(v);
+  const [[d, dsq]] = await E.lockstep('ln', [requantStep(c, 8, 2, D?.centre, CH8)]);
+  const q = await rowSum(dsq!);
+  const [[inv]] = await E.lockstep('ln', [requantStep(q, 12, 1, D?.inv, CH12)]);
+  const [y] = await E.round('ln', [mulStep(d!, broadcastRows(inv!, H))]);
+  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, CH8)]);
+  await E.flush('ln');
+  return outs!;
+}
+
+/**
+ * The forward for T tokens. Offline (all of P0, P1, P2) it deals; online (P1,
+ * P2) it computes and sends the int32 logits to the client (label 'cls').
+ */
+export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: WeightShares, model?: DealerModel, opts: SecureOptions = {}): Promise<void> {
+  const CH8 = opts.chunk ?? 8;
+  const CH12 = CHUNK12;
+  const H = sh.hidden;
+  const nh = sh.heads;
+  const dh = H / nh;
+  const M = model;
+  const heads = Array.from({ length: nh }, (_, h) => h);
+  if (T < 1 || T > sh.maxPositions) throw new ProtocolError(`secure forward: sequence length ${T} is outside 1..${sh.maxPositions}`);
+
+  const [x] = await E.round('embed', [inputStep(T, sh.vocab)]);
+  const [e] = await E.round('embed', [embedStep(x!, ws.emb, M?.emb.term.subarray(0, T * H))]);
+  const [[v0]] = await E.lockstep('embed', [requantStep(e!, 8, 1, M?.emb.tables, CH8)]);
+  await E.flush('embed');
+  let [h8, hr] = (await layerNorm(E, v0!, sh.layers > 0, CH8, M?.embLn)) as [SV, SV | undefined];
+
+  for (let l = 0; l < sh.layers; l++) {
+    const W = ws.layers[l]!;
+    const D = M?.layers[l];
+    const last = l === sh.layers - 1;
+    // Last layer: only query row 0 ([CLS]) after K and V, as in the reference.
+    const R = last ? 1 : T;
+    const [q0, k0, v0l] = await E.round('qkv', [linearStep(firstRows(h8, R), W.q, D?.q.bias), linearStep(h8, W.k, D?.k.bias), linearStep(h8, W.v, D?.v.bias)]);
+    const [[q], [k], [v]] = await E.lockstep('qkv', [requantStep(q0!, 8, 1, D?.q.tables, CH8), requantStep(k0!, 8, 1, D?.k.tables, CH8), requantStep(v0l!, 8, 1, D?.v.tables, CH8)]);
+    await E.flush('qkv');
+
+    const Qh = heads.map((h) => sliceCols(q!, h * dh, dh));
+    const KhT = heads.map((h) => transpose(sliceCols(k!, h * dh, dh)));
+    const Vh = heads.map((h) => sliceCols(v!, h * dh, dh));
+    const S = await E.round('attn', heads.map((h) => matmulStep(Qh[h]!, KhT[h]!)));
+    await E.flush('attn');
+    const Ex = await E.lockstep('softmax', heads.map((h) => requantStep(subDiagonal(S[h]!), 8, 2, D?.score[h], CH8)));
+    const Z = await Promise.all(heads.map((h) => rowSum(Ex[h]![1]!)));
+    const zr = await E.lockstep('softmax', [...heads.map((h) => requantStep(Z[h]!, 12, 1, D?.zinv[h], CH12)), firstRoundOf(heads.map((h) => matmulStep(Ex[h]![0]!, Vh[h]!)))]);
+    await E.flush('softmax');
+    const U = zr[nh]!;
+    const Y = await E.round('attn', heads.map((h) => mulStep(U[h]!, broadcastRows(zr[h]![0]!, dh))));
+    const C = await E.lockstep('attn', heads.map((h) => requantStep(Y[h]!, 8, 1, D?.ctx[h], CH8)));
+    const ctx = concatCols(C.map((c) => c[0]!));
+    await E.flush('attn');
+
+    const [o0] = await E.round('proj', [linearStep(ctx, W.o, D?.o.bias)]);
+    const [[o]] = await E.lockstep('proj', [requantStep(o0!, 8, 1, D?.o.tables, CH8)]);
+    await E.flush('proj');
+    [h8, hr] = (await layerNorm(E, add(o!, firstRows(hr!, R)), true, CH8, D?.ln1)) as [SV, SV];
+
+    const [f0] = await E.round('ffn', [linearStep(h8, W.ffn1, D?.ffn1.bias)]);
+    const [[f]] = await E.lockstep('ffn', [requantStep(f0!, 8, 1, D?.ffn1.tables, CH8)]);
+    await E.flush('ffn'); // two flushes: FFN1's tables alone are ~1 GB at BERT-base shape
+    const [g0] = await E.round('ffn', [linearStep(f!, W.ffn2, D?.ffn2.bias)]);
+    const [[g]] = await E.lockstep('ffn', [requantStep(g0!, 8, 1, D?.ffn2.tables, CH8)]);
+    await E.flush('ffn');
+    [h8, hr] = (await layerNorm(E, add(g!, hr!), !last, CH8, D?.ln2)) as [SV, SV | undefined];
+  }
+
+  const [p0] = await E.round('pooler', [linearStep(firstRows(h8, 1), ws.pooler, M?.pooler.bias)]);
+  const [[pooled]] = await E.lockstep('pooler', [requantStep(p0!, 8, 1, M?.pooler.tables, CH8)]);
+  await E.flush('pooler');
+  const [logits] = await E.round('cls', [linearStep(pooled!, ws.classifier, M?.classifier.bias)]);
+  await E.flush('cls');
+  E.output(logits!, 'cls');
+}

@@ -1,0 +1,182 @@
+/**
+ * Three server processes (P0, P1, P2) on loopback, this process as the
+ * client: fork party-proc.js three times, connect them over TCP (or TLS),
+ * wait until every server finished its offline phase, then send the input
+ * and time the online phase from the client's side.
+ *
+ * Failure: a server that exits without finishing (killed, crashed) or reports
+ * an error aborts the client at once; the error thrown names the party that
+ * died first (PeerError with `peer`), and every child still running is
+ * killed after `deadlineMs`, so a run never hangs.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LutmpcError, PeerError } from '../errors.js';
+import type { PartyReport } from '../mpc/accounting.js';
+import { Party } from '../mpc/party.js';
+import { Endpoint, type Address, type PartyId, type TlsIdentity } from '../mpc/transport/tcp.js';
+import { saveProgram, type IntProgram } from '../model/program.js';
+import type { SecureOptions } from './forward.js';
+import type { SecureChildMsg, SecureStartMsg } from './party-proc.js';
+import { clientInfer, publicShape } from './session.js';
+
+export interface LaunchSecureOptions {
+  /** The compiled program (written to a temp file for P0) or the path of a .lutmpc file. */
+  program: IntProgram;
+  programPath?: string;
+  ids: readonly number[];
+  kind?: 'tcp' | 'tls';
+  tls?: Partial<Record<PartyId, TlsIdentity>>;
+  secure?: SecureOptions;
+  /** Longest wait for one message (default 120 000 ms). */
+  timeoutMs?: number;
+  /** Kill every child still running after this long (default 30 min). */
+  deadlineMs?: number;
+  /** Path of party-proc.js (default: next to this module; tests pass a transpiled copy). */
+  entry?: string;
+  /** Test hook: this server SIGKILLs itself when the online phase starts. */
+  kill?: 'P0' | 'P1' | 'P2';
+  /** Called with progress lines (e.g. stderr). */
+  log?: (msg: string) => void;
+}
+
+export interface LaunchSecureResult {
+  logits: Int32Array;
+  setupMs: number;
+  /** Slowest server's offline phase. */
+  offlineMs: number;
+  /** Client: input sent → logits received. */
+  onlineMs: number;
+  reports: PartyReport[];
+  maxRssBytes: Record<PartyId, number>;
+  pids: Record<'P0' | 'P1' | 'P2', number>;
+}
+
+const SERVERS = ['P0', 'P1', 'P2'] as const;
+
+interface Kid {
+  id: (typeof SERVERS)[number];
+  proc: ChildProcess;
+  stderr: string;
+  done?: Extract<SecureChildMsg, { type: 'done' }>;
+  offline?: Extract<SecureChildMsg, { type: 'offline-done' }>;
+  error?: Extract<SecureChildMsg, { type: 'error' }>;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  exited: Promise<void>;
+}
+
+function defaultEntry(): string {
+  return fileURLToPath(new URL('./party-proc.js', import.meta.url));
+}
+
+export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecureResult> {
+  const shape = publicShape(o.program.config);
+  const kind = o.kind ?? 'tcp';
+  let tmp: string | undefined;
+  let programPath = o.programPath;
+  if (!programPath) {
+    tmp = mkdtempSync(join(tmpdir(), 'lutmpc-infer-'));
+    programPath = join(tmp, 'model.lutmpc');
+    saveProgram(o.program, programPath);
+  }
+  const kids: Kid[] = [];
+  let failure: ((e: Error) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => (failure = reject));
+  failed.catch(() => undefined);
+  let firstDead: Kid | undefined;
+  const onDeath = (k: Kid): void => {
+    if (k.done) return;
+    firstDead ??= k;
+    const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
+    failure!(new PeerError(`party ${k.id} (pid ${k.proc.pid}) ${why}`, k.id));
+  };
+  for (const id of SERVERS) {
+    const proc = fork(o.entry ?? defaultEntry(), [id], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const k: Kid = { id, proc, stderr: '', exited: Promise.resolve() };
+    proc.stderr!.on('data', (d: Buffer) => (k.stderr += d.toString()));
+    k.exited = new Promise((resolve) =>
+      proc.once('exit', (code, signal) => {
+        k.exit = { code, signal };
+        onDeath(k);
+        resolve();
+      }),
+    );
+    proc.on('message', (m: SecureChildMsg) => {
+      if (m.type === 'done') k.done = m;
+      else if (m.type === 'offline-done') k.offline = m;
+      else if (m.type === 'error') {
+        k.error = m;
+        onDeath(k);
+      }
+    });
+    proc.on('error', (e) => failure!(new PeerError(`party ${id}: ${e.message}`, id, { cause: e })));
+    const start: SecureStartMsg = { cmd: 'start', id, kind, tls: o.tls?.[id], shape, T: o.ids.length, programPath: id === 'P0' ? programPath : undefined, secure: o.secure ?? {}, timeoutMs: o.timeoutMs, dieOnline: o.kill === id };
+    proc.send(start);
+    kids.push(k);
+  }
+  const killer = setTimeout(() => {
+    for (const k of kids) if (!k.exit) k.proc.kill('SIGKILL');
+  }, o.deadlineMs ?? 30 * 60_000);
+  const waitFor = <T>(pick: (k: Kid) => T | undefined): Promise<T[]> =>
+    Promise.race([
+      failed,
+      new Promise<T[]>((resolve) => {
+        const tick = (): void => {
+          const got = kids.map(pick);
+          if (got.every((g) => g !== undefined)) resolve(got as T[]);
+          else setTimeout(tick, 5);
+        };
+        tick();
+      }),
+    ]);
+  let client: Party | undefined;
+  try {
+    const addrs = await Promise.race([
+      failed,
+      Promise.all(kids.map((k) => new Promise<Address | null>((resolve) => k.proc.on('message', (m: SecureChildMsg) => m.type === 'listening' && resolve(m.address))))),
+    ]);
+    const addresses: Partial<Record<PartyId, Address>> = {};
+    SERVERS.forEach((id, i) => (addresses[id] = addrs[i]!));
+    for (const k of kids) k.proc.send({ cmd: 'connect', addresses });
+    const ep = await Endpoint.listen('C', { tls: kind === 'tls' ? o.tls?.C : undefined, timeoutMs: o.timeoutMs ?? 120_000, connectTimeoutMs: 15_000 });
+    client = await Promise.race([failed, ep.connect(['P1', 'P2'], addresses).then((links) => Party.create('C', links))]);
+    const C = client;
+    failed.catch((e: Error) => C.abort(e));
+    o.log?.('servers connected; sharing weights and dealing offline material');
+    const off = await waitFor((k) => k.offline);
+    o.log?.(`offline done (${Math.max(...off.map((x) => x.offlineMs)).toFixed(0)} ms); sending the input`);
+    const t0 = performance.now();
+    const logits = await Promise.race([failed, clientInfer(C, shape, o.ids)]);
+    const onlineMs = performance.now() - t0;
+    await C.close();
+    const done = await waitFor((k) => k.done);
+    await Promise.all(kids.map((k) => k.exited));
+    return {
+      logits,
+      setupMs: Math.max(...done.map((d) => d.setupMs)),
+      offlineMs: Math.max(...done.map((d) => d.offlineMs)),
+      onlineMs,
+      reports: [...done.map((d) => d.report), C.acct.report()],
+      maxRssBytes: { P0: done[0]!.maxRssBytes, P1: done[1]!.maxRssBytes, P2: done[2]!.maxRssBytes, C: process.resourceUsage().maxRSS * 1024 },
+      pids: { P0: kids[0]!.proc.pid!, P1: kids[1]!.proc.pid!, P2: kids[2]!.proc.pid! },
+    };
+  } catch (e) {
+    client?.abort(e as Error);
+    // Let the others notice and exit, then name the party that failed first.
+    await Promise.race([Promise.all(kids.map((k) => k.exited)), new Promise((r) => setTimeout(r, 3000))]);
+    for (const k of kids) if (!k.exit) k.proc.kill('SIGKILL');
+    await Promise.all(kids.map((k) => k.exited));
+    if (firstDead) {
+      const k = firstDead;
+      const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
+      throw new PeerError(`secure inference failed: party ${k.id} (pid ${k.proc.pid}) ${why}${k.stderr ? `; stderr: ${k.stderr.trim().slice(-500)}` : ''}`, k.id, { cause: e });
+    }
+    throw e instanceof LutmpcError ? e : new LutmpcError(`secure inference failed: ${(e as Error).message}`, { cause: e });
+  } finally {
+    clearTimeout(killer);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}

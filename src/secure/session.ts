@@ -1,0 +1,82 @@
+/**
+ * Per-party sessions of the secure forward, independent of how parties are
+ * connected (in one process or one process each):
+ *   - `ServerSession` (P0, P1, P2): `setup()` shares the weights once per
+ *     model; per sentence `offline(T)` deals everything that does not depend
+ *     on the input (all three), then `online(T)` computes (P1, P2 only).
+ *   - `clientInfer` (C): secret-shares the one-hot token matrix and receives
+ *     the int32 logits. Only the client learns them; float logits need
+ *     program.logitScale, which the model owner keeps (the client gets it
+ *     from the owner when it is allowed to, see infer.ts).
+ */
+import { ProtocolError, ShapeError } from '../errors.js';
+import type { BertConfig } from '../model/config.js';
+import type { IntProgram } from '../model/program.js';
+import { Offline } from '../mpc/dealer.js';
+import type { Party } from '../mpc/party.js';
+import { clientOutput } from '../mpc/protocols/output.js';
+import { prepareDealerModel, type DealerModel } from './dealer-model.js';
+import { OfflineEngine, OnlineEngine, sendInput } from './engine.js';
+import { secureForward, shareWeights, type PublicShape, type SecureOptions, type WeightShares } from './forward.js';
+
+export function publicShape(c: BertConfig): PublicShape {
+  return { layers: c.numLayers, hidden: c.hidden, heads: c.heads, intermediate: c.intermediate, vocab: c.vocabSize, labels: c.numLabels, maxPositions: c.maxPositions };
+}
+
+export class ServerSession {
+  private ws: WeightShares | undefined;
+  private readonly off: Offline;
+  readonly model: DealerModel | undefined;
+
+  /** P0 passes the compiled program; P1/P2 pass only the public shape. */
+  constructor(
+    readonly party: Party,
+    readonly shape: PublicShape,
+    program?: IntProgram,
+    readonly opts: SecureOptions = {},
+  ) {
+    if ((party.id === 'P0') !== (program !== undefined)) throw new ProtocolError(`${party.id}: only P0 holds the program`);
+    this.off = new Offline(party);
+    this.model = program ? prepareDealerModel(program) : undefined;
+  }
+
+  /** Share the weights (once per model). */
+  async setup(): Promise<void> {
+    this.ws = await shareWeights(this.off, this.shape, this.model);
+  }
+
+  private weights(): WeightShares {
+    if (!this.ws) throw new ProtocolError(`${this.party.id}: setup() must run before a forward`);
+    return this.ws;
+  }
+
+  /** Offline phase of one sentence of T tokens. */
+  async offline(T: number): Promise<void> {
+    await secureForward(new OfflineEngine(this.off), this.shape, T, this.weights(), this.model, this.opts);
+  }
+
+  /** Online phase (P1, P2). */
+  async online(T: number): Promise<void> {
+    if (this.party.id === 'P0') throw new ProtocolError('P0 takes no part in the online phase');
+    await secureForward(new OnlineEngine(this.party), this.shape, T, this.weights(), undefined, this.opts);
+  }
+}
+
+/** The client's one-hot T×V matrix of token ids in Z_2^32. */
+export function oneHot(ids: readonly number[], vocab: number): Uint32Array {
+  const x = new Uint32Array(ids.length * vocab);
+  ids.forEach((id, t) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new ShapeError(`token id ${id} is outside the vocabulary 0..${vocab - 1}`);
+    x[t * vocab + id] = 1;
+  });
+  return x;
+}
+
+/** Client: send the ids (secret-shared one-hot), receive the int32 logits. */
+export async function clientInfer(client: Party, shape: PublicShape, ids: readonly number[]): Promise<Int32Array> {
+  if (ids.length < 1 || ids.length > shape.maxPositions) throw new ShapeError(`sequence length ${ids.length} is outside 1..${shape.maxPositions}`);
+  client.label = 'embed';
+  await sendInput(client, oneHot(ids, shape.vocab));
+  const out = await clientOutput(client, 32, shape.labels, 'cls');
+  return new Int32Array(out.buffer, out.byteOffset, shape.labels);
+}

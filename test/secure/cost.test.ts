@@ -1,0 +1,40 @@
+/**
+ * The declared cost of the whole secure forward (cost.ts, a formula of the
+ * shapes) equals the measured counters exactly, per label and phase.
+ */
+import { describe, expect, it } from 'vitest';
+import { InProcessSecure } from '../../src/secure/inprocess.js';
+import { LABELS, secureForwardCost } from '../../src/secure/cost.js';
+import { publicShape } from '../../src/secure/session.js';
+import { compileRandom, idsOfLength } from './helpers.js';
+
+describe.each([
+  { o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 31 }, T: 5, chunk: 8 },
+  { o: { layers: 1, hidden: 32, heads: 4, intermediate: 64, maxPositions: 16, numLabels: 3, seed: 32 }, T: 3, chunk: 12 },
+])('declared cost, %o', ({ o, T, chunk }) => {
+  it('equals the counters of every label (bytes, rounds; online and offline) and the weight setup', async () => {
+    const { program } = compileRandom(o);
+    const sh = publicShape(program.config);
+    const s = await InProcessSecure.start(program, 'inproc', {}, { chunk });
+    try {
+      await s.infer(idsOfLength(T, sh.vocab, 5));
+      const [P0, P1, P2, C] = [s.cl.P0, s.cl.P1, s.cl.P2, s.cl.C].map((p) => p.acct);
+      const want = secureForwardCost(sh, T, { chunk });
+      for (const label of LABELS) {
+        const on = [P1!, P2!, C!].reduce((a, p) => a + p.get('online', label).bytesSent, 0);
+        const got = {
+          label,
+          online: { bytes: on, rounds: P2!.get('online', label).rounds },
+          offline: { bytes: P0!.get('offline', label).bytesSent, rounds: P2!.get('offline', label).rounds },
+        };
+        expect(got).toEqual({ label, ...want.labels[label] });
+        expect(P1!.get('online', label).rounds).toBe(want.labels[label].online.rounds - (label === 'embed' ? 1 : 0));
+      }
+      expect({ bytes: P0!.get('offline', 'weights').bytesSent, rounds: P2!.get('offline', 'weights').rounds }).toEqual(want.weights);
+      expect(P2!.total('online').rounds).toBe(want.total.online.rounds);
+      if (chunk === 8) expect(want.total.online.rounds).toBe(25 + 57 * o.layers);
+    } finally {
+      await s.close();
+    }
+  });
+});
