@@ -169,8 +169,10 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     await Promise.race([Promise.all(kids.map((k) => k.exited)), new Promise((r) => setTimeout(r, 3000))]);
     for (const k of kids) if (!k.exit) k.proc.kill('SIGKILL');
     await Promise.all(kids.map((k) => k.exited));
-    if (firstDead) {
-      const k = firstDead;
+    // Root cause: a server that died without reporting an error (killed, crashed), else the first failure.
+    const root = kids.find((k) => k.exit && !k.done && !k.error) ?? firstDead;
+    if (root) {
+      const k = root;
       const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
       throw new PeerError(`secure inference failed: party ${k.id} (pid ${k.proc.pid}) ${why}${k.stderr ? `; stderr: ${k.stderr.trim().slice(-500)}` : ''}`, k.id, { cause: e });
     }

@@ -30,7 +30,7 @@ type Views = Map<string, number[]>;
 
 function record(views: Views, to: PartyId, from: PartyId, tag: string, payload: Uint8Array, l: RingBits): void {
   if (tag === 'setup:seed') return;
-  const key = `${from}→${to} ${tag.replace(/#\d+/, '').replace(/^(r:[^:]*):.*$/, '$1')}`;
+  const key = `${from}→${to} ${tag.replace(/#\d+(\.\d+)?/, '').replace(/^(r:[^:]*):.*$/, '$1')}`;
   let h = views.get(key);
   if (!h) views.set(key, (h = new Array(16).fill(0)));
   if (l === 1) for (const b of payload) h[b & 1]!++;

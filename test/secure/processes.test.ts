@@ -1,0 +1,53 @@
+/**
+ * P0, P1, P2 as three OS processes on loopback (TCP and TLS), this process as
+ * the client: the secure logits equal the integer reference and the
+ * in-process run's accounting; a killed party ends the run with an error
+ * naming it, without a hang.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getKernels } from '../../src/kernels/loader.js';
+import { IntBert } from '../../src/model/int-bert.js';
+import { PeerError } from '../../src/errors.js';
+import { launchSecure } from '../../src/secure/launch.js';
+import { secureInferInProcess } from '../../src/secure/inprocess.js';
+import { transpileSrc } from '../mpc/transpile.js';
+import { makeTestCerts, type TestCerts } from '../mpc/certs.js';
+import { compileRandom, idsOfLength } from './helpers.js';
+
+describe('secure forward with three party processes', () => {
+  let src: ReturnType<typeof transpileSrc>;
+  let certs: TestCerts;
+  const { program } = compileRandom({ layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 41 });
+  const ids = idsOfLength(6, program.config.vocabSize, 77);
+  beforeAll(() => {
+    src = transpileSrc();
+    certs = makeTestCerts();
+  });
+  afterAll(() => {
+    src?.cleanup();
+    certs?.cleanup();
+  });
+
+  it.each(['tcp', 'tls'] as const)('over %s: exact logits, same accounting as in one process', async (kind) => {
+    const ref = await new IntBert(program, getKernels()).forward(ids);
+    const r = await launchSecure({ program, ids, kind, tls: kind === 'tls' ? certs.ids : undefined, entry: src.entry('secure/party-proc.js'), timeoutMs: 20_000 });
+    expect(Array.from(r.logits)).toEqual(Array.from(ref.logits));
+    const inproc = await secureInferInProcess(program, ids);
+    // Same protocol messages: every party's per-label accounting is identical.
+    expect(r.reports.map((x) => x.phases['online'])).toEqual(inproc.reports.map((x) => x.phases['online']));
+    expect(r.reports.map((x) => x.phases['offline'])).toEqual(inproc.reports.map((x) => x.phases['offline']));
+    expect(Object.values(r.maxRssBytes).every((b) => b > 0)).toBe(true);
+  });
+
+  it.each(['P1', 'P2', 'P0'] as const)('a killed %s ends the run with an error naming it', async (kill) => {
+    const t0 = Date.now();
+    const err = await launchSecure({ program, ids, entry: src.entry('secure/party-proc.js'), timeoutMs: 10_000, kill }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PeerError);
+    expect((err as PeerError).peer).toBe(kill);
+    expect((err as Error).message).toMatch(new RegExp(`party ${kill} .*SIGKILL`));
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+});
