@@ -20,6 +20,7 @@ import { requant, requantOffline } from '../mpc/lut/requant.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embed, embedOffline } from './embed.js';
 import { publicShift } from './dealer-model.js';
+import type { Pacer } from './pacer.js';
 import { asMasked, asMaskOf, sv, type SV } from './values.js';
 
 /** A one-round protocol call. */
@@ -49,7 +50,10 @@ export interface Engine {
 
 export class OfflineEngine implements Engine {
   readonly online = false;
-  constructor(readonly off: Offline) {}
+  constructor(
+    readonly off: Offline,
+    private readonly pacer?: Pacer,
+  ) {}
   get party(): Party {
     return this.off.party;
   }
@@ -63,15 +67,19 @@ export class OfflineEngine implements Engine {
     for (const s of steps) out.push(await s.off(this.off));
     return out;
   }
-  flush(label: string): Promise<void> {
-    return this.off.flush(label);
+  async flush(label: string): Promise<void> {
+    await this.off.flush(label);
+    await this.pacer?.offlineFlushed();
   }
   output(): void {}
 }
 
 export class OnlineEngine implements Engine {
   readonly online = true;
-  constructor(readonly party: Party) {}
+  constructor(
+    readonly party: Party,
+    private readonly pacer?: Pacer,
+  ) {}
   round(label: string, steps: readonly Step[]): Promise<SV[]> {
     return inRound(this.party, label, (r) => steps.map((s) => s.on(r))) as Promise<SV[]>;
   }
@@ -82,7 +90,9 @@ export class OnlineEngine implements Engine {
       throw this.party.abort(e as Error);
     }
   }
-  async flush(): Promise<void> {}
+  async flush(): Promise<void> {
+    await this.pacer?.onlineReached();
+  }
   output(x: SV, label: string): void {
     output(this.party, asMasked(x), label);
   }

@@ -39,8 +39,12 @@ export class InProcessSecure {
     }
   }
 
-  async infer(ids: readonly number[]): Promise<SentenceRun> {
+  async infer(ids: readonly number[], opts: { stream?: boolean } = {}): Promise<SentenceRun> {
     const T = ids.length;
+    if (opts.stream) {
+      const [logits, ...busy] = await Promise.all([clientInfer(this.cl.C, this.shape, ids), ...this.servers.map((s) => s.streamed(T))]);
+      return { logits, offlineMs: Math.max(...busy.map((b) => b.offlineMs)), onlineMs: Math.max(busy[1]!.onlineMs, busy[2]!.onlineMs) };
+    }
     const t0 = performance.now();
     await Promise.all(this.servers.map((s) => s.offline(T)));
     const t1 = performance.now();

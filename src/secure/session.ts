@@ -17,6 +17,7 @@ import type { Party } from '../mpc/party.js';
 import { clientOutput } from '../mpc/protocols/output.js';
 import { prepareDealerModel, type DealerModel } from './dealer-model.js';
 import { OfflineEngine, OnlineEngine, sendInput } from './engine.js';
+import { Pacer } from './pacer.js';
 import { secureForward, shareWeights, type PublicShape, type SecureOptions, type WeightShares } from './forward.js';
 
 export function publicShape(c: BertConfig): PublicShape {
@@ -53,6 +54,27 @@ export class ServerSession {
   /** Offline phase of one sentence of T tokens. */
   async offline(T: number): Promise<void> {
     await secureForward(new OfflineEngine(this.off), this.shape, T, this.weights(), this.model, this.opts);
+  }
+
+  /**
+   * Offline and online alternating segment by segment (pacer.ts), for shapes
+   * whose whole offline material does not fit in memory. Returns this
+   * party's busy time per phase.
+   */
+  async streamed(T: number): Promise<{ offlineMs: number; onlineMs: number }> {
+    const pacer = new Pacer(this.party);
+    const ws = this.weights();
+    const offline = secureForward(new OfflineEngine(this.off, pacer), this.shape, T, ws, this.model, this.opts).then(() => pacer.offlineEnd());
+    if (this.party.id === 'P0') await offline;
+    else {
+      const online = (async () => {
+        await pacer.onlineBegin();
+        await secureForward(new OnlineEngine(this.party, pacer), this.shape, T, ws, undefined, this.opts);
+        pacer.onlineEnd();
+      })();
+      await Promise.all([offline, online]);
+    }
+    return { offlineMs: pacer.offlineMs, onlineMs: pacer.onlineMs };
   }
 
   /** Online phase (P1, P2). */

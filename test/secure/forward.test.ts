@@ -34,3 +34,32 @@ describe.each(cases)('secure forward: $name', ({ o, bits, Ts }) => {
     }
   });
 });
+
+describe('streamed offline/online (segments alternate at flush points)', () => {
+  const { program } = compileRandom({ layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 24 });
+  it('gives the same logits and the same online traffic as the phased run', async () => {
+    const ids = idsOfLength(7, program.config.vocabSize, 99);
+    const ref = await new IntBert(program, getKernels()).forward(ids);
+    const runs = [];
+    for (const stream of [false, true]) {
+      const s = await InProcessSecure.start(program);
+      try {
+        const r = await s.infer(ids, { stream });
+        runs.push({ logits: Array.from(r.logits), online: s.reports().map((x) => x.phases['online']), offline: s.reports().map((x) => x.phases['offline']?.labels), ms: [r.offlineMs, r.onlineMs] });
+      } finally {
+        await s.close();
+      }
+    }
+    expect(runs[1]!.logits).toEqual(Array.from(ref.logits));
+    expect(runs[1]!.online).toEqual(runs[0]!.online);
+    // Offline: the same corrections per label, plus P2's one-byte 'sync' messages to P0.
+    const sync = runs[1]!.offline[2]!['sync']!;
+    expect(sync.bytesSent).toBe(sync.msgsSent);
+    for (let p = 0; p < 3; p++) {
+      const { sync: _s, ...rest } = runs[1]!.offline[p] ?? {};
+      void _s;
+      expect(rest).toEqual(runs[0]!.offline[p] ?? {});
+    }
+    expect(runs[1]!.ms.every((x) => x > 0)).toBe(true);
+  });
+});

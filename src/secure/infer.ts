@@ -1,0 +1,107 @@
+/**
+ * One private classification end to end (library side of `lutmpc infer` and
+ * `lutmpc demo`): tokenize on the client, run the three servers (separate
+ * processes on loopback by default), and check the secure int32 logits
+ * against the plaintext integer reference computed by the launcher for
+ * verification (the launcher holds the program only because it also plays
+ * the model owner in this single-machine setup).
+ *
+ * Who sees what: the client its text, token ids and the int32 logits; P0 the
+ * program (weights, shifts, tables, logitScale) and nothing input-derived;
+ * P1/P2 masked values and shares only. Float logits = int32 × logitScale are
+ * computed here with the owner's logitScale (the argmax — the label — needs
+ * no scale).
+ */
+import { getKernels } from '../kernels/loader.js';
+import { IntBert, argmax } from '../model/int-bert.js';
+import type { PartyReport } from '../mpc/accounting.js';
+import type { PartyId, TlsIdentity } from '../mpc/transport/tcp.js';
+import type { SecureOptions } from './forward.js';
+import { secureInferInProcess } from './inprocess.js';
+import { launchSecure } from './launch.js';
+import type { ResolvedModel } from './model-source.js';
+import { summarize, type SecureFigures } from './report.js';
+
+export type PartiesKind = 'tcp' | 'tls' | 'inproc';
+
+export interface SecureInferOptions {
+  model: ResolvedModel;
+  text: string;
+  parties?: PartiesKind;
+  tls?: Partial<Record<PartyId, TlsIdentity>>;
+  secure?: SecureOptions;
+  timeoutMs?: number;
+  log?: (msg: string) => void;
+  /** party-proc.js to fork (tests). */
+  entry?: string;
+}
+
+export interface SecureInferReport {
+  text: string;
+  tokens: number;
+  truncated: boolean;
+  label: string;
+  labelId: number;
+  /** Secure int32 logits (what the client receives). */
+  logits: number[];
+  /** logits × logitScale (model owner's scale). */
+  floatLogits: number[];
+  reference: { logits: number[]; label: string };
+  exact: boolean;
+  program: string;
+  secure: {
+    parties: string;
+    onlineMs: number;
+    offlineMs: number;
+    setupMs: number;
+    bytesOnline: number;
+    bytesOffline: number;
+    bytesSetup: number;
+    rounds: number;
+    maxRssBytes?: Record<string, number>;
+    labels: SecureFigures['labels'];
+  };
+  /** Raw per-party accounting (P0, P1, P2, C). */
+  reports: PartyReport[];
+}
+
+export async function secureInfer(o: SecureInferOptions): Promise<SecureInferReport> {
+  const { hf, program } = o.model;
+  const enc = hf.tokenizer.encode(o.text, program.config.maxPositions);
+  const ids = enc.ids;
+  if (enc.truncated) o.log?.(`text longer than ${program.config.maxPositions} tokens: truncated`);
+  const ref = await new IntBert(program, getKernels()).forward(ids);
+  const parties = o.parties ?? 'tcp';
+  let run: { logits: Int32Array; onlineMs: number; offlineMs: number; setupMs: number; reports: PartyReport[]; maxRssBytes?: Record<string, number> };
+  if (parties === 'inproc') run = await secureInferInProcess(program, ids, 'inproc', {}, o.secure);
+  else run = await launchSecure({ program, programPath: o.model.programPath, ids, kind: parties, tls: o.tls, secure: o.secure, timeoutMs: o.timeoutMs, log: o.log, entry: o.entry });
+  const fig = summarize(run.reports);
+  const logits = Array.from(run.logits);
+  const labelId = argmax(logits);
+  const names = program.config.id2label;
+  return {
+    text: o.text,
+    tokens: ids.length,
+    truncated: enc.truncated,
+    label: names[labelId] ?? String(labelId),
+    labelId,
+    logits,
+    floatLogits: logits.map((v) => v * program.logitScale),
+    reference: { logits: Array.from(ref.logits), label: names[argmax(ref.logits)] ?? String(argmax(ref.logits)) },
+    exact: logits.length === ref.logits.length && logits.every((v, i) => v === ref.logits[i]),
+    program: o.model.source,
+    secure: {
+      parties: parties === 'inproc' ? 'one process (in-process pipes)' : `three processes over ${parties.toUpperCase()} on loopback`,
+      onlineMs: run.onlineMs,
+      offlineMs: run.offlineMs,
+      setupMs: run.setupMs,
+      bytesOnline: fig.bytesOnline,
+      bytesOffline: fig.bytesOffline,
+      bytesSetup: fig.bytesSetup,
+      rounds: fig.rounds,
+      maxRssBytes: run.maxRssBytes,
+      labels: fig.labels,
+    },
+    reports: run.reports,
+  };
+}
