@@ -27,11 +27,11 @@ import { getKernels } from '../kernels/loader.js';
 import { allocRing, type RingArray, type RingBits } from '../kernels/types.js';
 import type { Cluster } from '../mpc/cluster.js';
 import { Offline } from '../mpc/dealer.js';
-import { rowMax, rowMaxOffline } from '../mpc/lut/compare.js';
-import { lut, lutMulti, lutMultiOffline, lutOffline } from '../mpc/lut/lut.js';
-import { matmul1b, matmul1bOffline, packBits, shareBitWeight, type BitWeightShare } from '../mpc/lut/onebit.js';
-import { requant, requantOffline } from '../mpc/lut/requant.js';
-import { shift, shiftOffline, type ShiftOptions } from '../mpc/lut/shift.js';
+import { rowMax, rowMaxCost, rowMaxOffline } from '../mpc/lut/compare.js';
+import { lut, lutCost, lutMulti, lutMultiCost, lutMultiOffline, lutOffline } from '../mpc/lut/lut.js';
+import { matmul1b, matmul1bCost, matmul1bOffline, packBits, shareBitWeight, type BitWeightShare } from '../mpc/lut/onebit.js';
+import { requant, requantCost, requantOffline } from '../mpc/lut/requant.js';
+import { shift, shiftCost, shiftOffline, type ShiftOptions } from '../mpc/lut/shift.js';
 import { ownRounds } from '../mpc/lut/stages.js';
 import type { PartyId } from '../mpc/party.js';
 import { clientInput, input, inputOffline } from '../mpc/protocols/input.js';
@@ -90,6 +90,7 @@ export function lutCase(rows: number, cols: number, bits: number, lin: RingBits,
   return {
     name: `lut${bits}`,
     shape: `${rows}x${cols} n=${bits} Z_2^${lin}->Z_2^${lout}${parts > 1 ? ` (${parts} dealings)` : ''}`,
+    cost: parts === 1 ? () => lutCost({ n: rows * cols, bits, l: lout }) : undefined,
     async prepare({ cl }) {
       return states(await maskedInputs(cl, Array.from({ length: parts }, () => ({ l: lin, shape: [pr, cols] }))));
     },
@@ -121,6 +122,7 @@ export function lut2Case(shape: number[], b1: number, b2: number, lout: RingBits
   return {
     name: 'lut2',
     shape: `${shape.join('x')} n=${b1}+${b2} Z_2^8->Z_2^${lout}`,
+    cost: () => lutMultiCost({ n, bits: [b1, b2], l: lout }),
     async prepare({ cl }) {
       return states(await maskedInputs(cl, [{ l: 8, shape }, { l: 8, shape }]));
     },
@@ -144,6 +146,7 @@ export function shiftCase(name: string, rows: number, cols: number, o: ShiftOpti
   return {
     name,
     shape: `${rows}x${cols} int32 >> ${o.s}${o.signed ? ' signed' : ''} -> ${o.outBits ?? 32 - o.s} bits, chunk ${String(o.chunk ?? 8)}`,
+    cost: () => shiftCost({ n: rows * cols, w: 32, ...o }),
     async prepare({ cl }) {
       return states(await maskedInputs(cl, [{ l: 32, shape: [rows, cols] }]));
     },
@@ -163,6 +166,7 @@ export function requantCase(rows: number, cols: number, bits = 8, s = 24): Proto
   return {
     name: 'requant',
     shape: `${rows}x${cols} int32 >> ${s} -> n=${bits}, ${cols} channel tables -> Z_2^8`,
+    cost: () => requantCost({ n: rows * cols, w: 32, ...spec }),
     async prepare({ cl }) {
       return states(await maskedInputs(cl, [{ l: 32, shape: [rows, cols] }]));
     },
@@ -192,6 +196,7 @@ export function rowMaxCase(shape: number[]): ProtocolBenchCase {
   return {
     name: 'rowMax',
     shape: `${shape.join('x')} int8 in Z_2^16`,
+    cost: () => rowMaxCost({ rows: n / cols, cols, w: 8, l: 16 }),
     async prepare({ cl }) {
       return states(await maskedInputs(cl, [{ l: 16, shape }]));
     },
@@ -218,6 +223,7 @@ export function matmul1bCase(m: number, k: number, n: number): ProtocolBenchCase
   return {
     name: 'matmul1b',
     shape: `${m}x${k}x${n}`,
+    cost: () => matmul1bCost({ l: 32, m, k, n }),
     async prepare({ cl }) {
       const ws = new Map<PartyId, unknown>();
       await Promise.all(

@@ -30,8 +30,9 @@ import { cluster, type Cluster } from '../mpc/cluster.js';
 import { Offline } from '../mpc/dealer.js';
 import type { Party, PartyId } from '../mpc/party.js';
 import { input, inputOffline, clientInput } from '../mpc/protocols/input.js';
-import { matmulWeight, matmulWeightOffline, shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
-import { mul, mulOffline } from '../mpc/protocols/mul.js';
+import { perParty, summarize, type ProtocolCost } from '../mpc/cost.js';
+import { matmulWeight, matmulWeightCost, matmulWeightOffline, shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
+import { mul, mulCost, mulOffline } from '../mpc/protocols/mul.js';
 import { inRound } from '../mpc/round.js';
 import type { MaskOf, Masked } from '../mpc/sharing.js';
 import { estimateNetworkSeconds, LAN, WAN, type NetShape } from '../mpc/transport/shaping.js';
@@ -56,6 +57,16 @@ export interface ProtocolBenchCase {
   online(p: Party, state: unknown): Promise<Masked>;
   /** Plaintext time in seconds of the same computation with the same kernels. */
   plaintextSeconds(l: GemmBits): Promise<number>;
+  /** The protocol's declared cost for this call; the runner checks the counters against it. */
+  cost?(l: GemmBits): ProtocolCost;
+}
+
+/** Declared cost against measured counters of one row (both phases, every party). */
+export interface CostCheck {
+  declared: { offline: { rounds: number; bytes: number }; online: { rounds: number; bytes: number } } | null;
+  /** True when every party's bytes sent/received, messages and rounds equal the declaration. */
+  matches: boolean | null;
+  mismatches: string[];
 }
 
 export interface PhaseFigures {
@@ -84,6 +95,8 @@ export interface ProtocolBenchRow {
   onlineOverPlaintext: number;
   /** online.minSeconds ÷ plaintextMinSeconds (fastest runs; steadier on a loaded machine). */
   onlineOverPlaintextMin: number;
+  /** Measured counts against the protocol's declared cost (null when the case declares none). */
+  costCheck: CostCheck;
 }
 
 export interface ProtocolBenchReport {
@@ -173,6 +186,7 @@ export function matmulWeightCase(m: number, k: number, n: number): ProtocolBench
       for (const id of ['P0', 'P1', 'P2'] as PartyId[]) st.set(id, { x: masks.get(id)![0]!, xv: values.get(id)?.[0], w: ws.get(id)! } satisfies S);
       return st;
     },
+    cost: (l) => matmulWeightCost({ l, m, k, n }),
     offline: (off, _p, s) => matmulWeightOffline(off, (s as S).x, (s as S).w),
     online: (p, s) => inRound(p, p.label, (r) => [matmulWeight(r, (s as S).xv!, (s as S).w)]).then(([y]) => y),
     async plaintextSeconds(l) {
@@ -202,6 +216,7 @@ export function mulCase(rows: number, cols: number): ProtocolBenchCase {
       }
       return st;
     },
+    cost: (l) => mulCost({ l, n: rows * cols }),
     offline: (off, _p, s) => mulOffline(off, (s as S).x, (s as S).y),
     online: (p, s) => inRound(p, p.label, (r) => [mul(r, (s as S).xv!, (s as S).yv!)]).then(([z]) => z),
     async plaintextSeconds(l) {
@@ -258,6 +273,7 @@ async function runCase(c: ProtocolBenchCase, transport: BenchTransport, l: GemmB
     }
     const plaintextSeconds = median(plainT);
     const online = phaseFigures(cl, 'online', 'bench#0', onT);
+    const costCheck = checkCost(cl, c.cost?.(l), 'bench#0');
     return {
       protocol: c.name,
       shape: c.shape,
@@ -270,10 +286,29 @@ async function runCase(c: ProtocolBenchCase, transport: BenchTransport, l: GemmB
       plaintextMinSeconds: Math.min(...plainT),
       onlineOverPlaintext: online.seconds / plaintextSeconds,
       onlineOverPlaintextMin: online.minSeconds / Math.min(...plainT),
+      costCheck,
     };
   } finally {
     await cl.close();
   }
+}
+
+/** Compare every party's counters of one label with a declared cost. */
+export function checkCost(cl: Cluster, cost: ProtocolCost | undefined, label: string): CostCheck {
+  if (!cost) return { declared: null, matches: null, mismatches: [] };
+  const mismatches: string[] = [];
+  for (const phase of ['offline', 'online'] as const) {
+    const want = perParty(cost[phase]);
+    for (const p of [cl.P0, cl.P1, cl.P2, cl.C]) {
+      const got = p.acct.get(phase, label);
+      const w = want[p.id];
+      for (const k of ['bytesSent', 'bytesRecv', 'msgsSent', 'rounds'] as const) {
+        if (got[k] !== w[k]) mismatches.push(`${phase} ${p.id} ${k}: measured ${got[k]}, declared ${w[k]}`);
+      }
+    }
+  }
+  const s = summarize(cost);
+  return { declared: { offline: s.offline, online: s.online }, matches: mismatches.length === 0, mismatches };
 }
 
 export async function benchProtocols(opts: ProtocolBenchOptions = {}): Promise<ProtocolBenchReport> {
@@ -304,7 +339,8 @@ export function formatProtocolBench(r: ProtocolBenchReport): string {
       `${x.protocol} ${x.shape} [${x.transport}]: offline ${off.seconds.toFixed(3)} s (P0→P2 ${mb(off.perParty['P0']!.bytesSent)} MB), ` +
         `online ${on.seconds.toFixed(3)} s, P1 sent ${mb(on.perParty['P1']!.bytesSent)} MB, rounds ${on.perParty['P1']!.rounds}; ` +
         `plaintext ${x.plaintextSeconds.toFixed(4)} s, online/plaintext ${x.onlineOverPlaintext.toFixed(2)} (fastest runs ${x.onlineOverPlaintextMin.toFixed(2)}); ` +
-        `LAN ${(on.lanSeconds * 1000).toFixed(2)} ms, WAN ${(on.wanSeconds * 1000).toFixed(1)} ms (computed)`,
+        `LAN ${(on.lanSeconds * 1000).toFixed(2)} ms, WAN ${(on.wanSeconds * 1000).toFixed(1)} ms (computed); ` +
+        `declared cost ${x.costCheck.matches === null ? 'not declared' : x.costCheck.matches ? 'matches the counters' : 'MISMATCH: ' + x.costCheck.mismatches.join('; ')}`,
     );
   }
   return lines.join('\n') + '\n';

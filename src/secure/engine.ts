@@ -48,27 +48,44 @@ export interface Engine {
   output(x: SV, label: string): void;
 }
 
+/** Wall time (ms) spent per label, added to `times`. */
+async function timed<T>(times: Record<string, number> | undefined, label: string, f: () => Promise<T>): Promise<T> {
+  if (!times) return f();
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    times[label] = (times[label] ?? 0) + performance.now() - t0;
+  }
+}
+
 export class OfflineEngine implements Engine {
   readonly online = false;
   constructor(
     readonly off: Offline,
     private readonly pacer?: Pacer,
+    /** Optional per-label wall time (ms) of the dealings and flushes. */
+    private readonly times?: Record<string, number>,
   ) {}
   get party(): Party {
     return this.off.party;
   }
-  async round(_label: string, steps: readonly Step[]): Promise<SV[]> {
-    const out: SV[] = [];
-    for (const s of steps) out.push(await s.off(this.off));
-    return out;
+  round(label: string, steps: readonly Step[]): Promise<SV[]> {
+    return timed(this.times, label, async () => {
+      const out: SV[] = [];
+      for (const s of steps) out.push(await s.off(this.off));
+      return out;
+    });
   }
-  async lockstep(_label: string, steps: readonly SeqStep[]): Promise<SV[][]> {
-    const out: SV[][] = [];
-    for (const s of steps) out.push(await s.off(this.off));
-    return out;
+  lockstep(label: string, steps: readonly SeqStep[]): Promise<SV[][]> {
+    return timed(this.times, label, async () => {
+      const out: SV[][] = [];
+      for (const s of steps) out.push(await s.off(this.off));
+      return out;
+    });
   }
   async flush(label: string): Promise<void> {
-    await this.off.flush(label);
+    await timed(this.times, label, () => this.off.flush(label));
     await this.pacer?.offlineFlushed();
   }
   output(): void {}
@@ -79,16 +96,20 @@ export class OnlineEngine implements Engine {
   constructor(
     readonly party: Party,
     private readonly pacer?: Pacer,
+    /** Optional per-label wall time (ms) of the rounds (local work between them is not charged). */
+    private readonly times?: Record<string, number>,
   ) {}
   round(label: string, steps: readonly Step[]): Promise<SV[]> {
-    return inRound(this.party, label, (r) => steps.map((s) => s.on(r))) as Promise<SV[]>;
+    return timed(this.times, label, () => inRound(this.party, label, (r) => steps.map((s) => s.on(r))) as Promise<SV[]>);
   }
-  async lockstep(label: string, steps: readonly SeqStep[]): Promise<SV[][]> {
-    try {
-      return (await lockstep(this.party, label, steps.map((s) => (seq: RoundSeq) => s.on(seq)))) as SV[][];
-    } catch (e) {
-      throw this.party.abort(e as Error);
-    }
+  lockstep(label: string, steps: readonly SeqStep[]): Promise<SV[][]> {
+    return timed(this.times, label, async () => {
+      try {
+        return (await lockstep(this.party, label, steps.map((s) => (seq: RoundSeq) => s.on(seq)))) as SV[][];
+      } catch (e) {
+        throw this.party.abort(e as Error);
+      }
+    });
   }
   async flush(): Promise<void> {
     await this.pacer?.onlineReached();

@@ -37,6 +37,8 @@ export interface LaunchSecureOptions {
   deadlineMs?: number;
   /** Path of party-proc.js (default: next to this module; tests pass a transpiled copy). */
   entry?: string;
+  /** Alternate offline and online per segment (pacer.ts): for shapes whose offline material does not fit in memory. */
+  stream?: boolean;
   /** Test hook: this server SIGKILLs itself when the online phase starts. */
   kill?: 'P0' | 'P1' | 'P2';
   /** Called with progress lines (e.g. stderr). */
@@ -48,11 +50,13 @@ export interface LaunchSecureResult {
   setupMs: number;
   /** Slowest server's offline phase. */
   offlineMs: number;
-  /** Client: input sent → logits received. */
+  /** Client: input sent → logits received (streamed: the compute parties' online busy time). */
   onlineMs: number;
   reports: PartyReport[];
   maxRssBytes: Record<PartyId, number>;
   pids: Record<'P0' | 'P1' | 'P2', number>;
+  /** Per server: wall time (ms) per label of its offline dealings and online rounds. */
+  labelMs: Record<'P0' | 'P1' | 'P2', { offline: Record<string, number>; online: Record<string, number> }>;
 }
 
 const SERVERS = ['P0', 'P1', 'P2'] as const;
@@ -113,7 +117,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
       }
     });
     proc.on('error', (e) => failure!(new PeerError(`party ${id}: ${e.message}`, id, { cause: e })));
-    const start: SecureStartMsg = { cmd: 'start', id, kind, tls: o.tls?.[id], shape, T: o.ids.length, programPath: id === 'P0' ? programPath : undefined, secure: o.secure ?? {}, timeoutMs: o.timeoutMs, dieOnline: o.kill === id };
+    const start: SecureStartMsg = { cmd: 'start', id, kind, tls: o.tls?.[id], shape, T: o.ids.length, programPath: id === 'P0' ? programPath : undefined, secure: o.secure ?? {}, timeoutMs: o.timeoutMs, dieOnline: o.kill === id, stream: o.stream };
     proc.send(start);
     kids.push(k);
   }
@@ -147,7 +151,8 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     failed.catch((e: Error) => C.abort(e));
     o.log?.('servers connected; sharing weights and dealing offline material');
     const off = await waitFor((k) => k.offline);
-    o.log?.(`offline done (${Math.max(...off.map((x) => x.offlineMs)).toFixed(0)} ms); sending the input`);
+    o.log?.(o.stream ? 'weights shared; streaming offline and online segments' : `offline done (${Math.max(...off.map((x) => x.offlineMs)).toFixed(0)} ms); sending the input`);
+    if (!o.stream) for (const k of kids) k.proc.send({ cmd: 'online' });
     const t0 = performance.now();
     const logits = await Promise.race([failed, clientInfer(C, shape, o.ids)]);
     const onlineMs = performance.now() - t0;
@@ -158,9 +163,10 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
       logits,
       setupMs: Math.max(...done.map((d) => d.setupMs)),
       offlineMs: Math.max(...done.map((d) => d.offlineMs)),
-      onlineMs,
+      onlineMs: o.stream ? Math.max(done[1]!.onlineMs, done[2]!.onlineMs) : onlineMs,
       reports: [...done.map((d) => d.report), C.acct.report()],
       maxRssBytes: { P0: done[0]!.maxRssBytes, P1: done[1]!.maxRssBytes, P2: done[2]!.maxRssBytes, C: process.resourceUsage().maxRSS * 1024 },
+      labelMs: { P0: done[0]!.labelMs, P1: done[1]!.labelMs, P2: done[2]!.labelMs },
       pids: { P0: kids[0]!.proc.pid!, P1: kids[1]!.proc.pid!, P2: kids[2]!.proc.pid! },
     };
   } catch (e) {

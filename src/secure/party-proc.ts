@@ -8,6 +8,7 @@
  *   child  → {type:'listening', address}
  *   parent → {cmd:'connect', addresses}
  *   child  → {type:'offline-done', setupMs, offlineMs}
+ *   parent → {cmd:'online'}            (phased runs: once all three are done offline)
  *   child  → {type:'done', report, setupMs, offlineMs, onlineMs, maxRssBytes}
  *          | {type:'error', name, message, peer?}
  * P0 reads the compiled program from programPath (the model owner's file);
@@ -31,6 +32,8 @@ export interface SecureStartMsg {
   secure: SecureOptions;
   timeoutMs?: number;
   maxFrameBytes?: number;
+  /** Alternate offline and online segment by segment (pacer.ts; large shapes). */
+  stream?: boolean;
   /** Test hook: SIGKILL this process when the online phase starts. */
   dieOnline?: boolean;
 }
@@ -38,7 +41,7 @@ export interface SecureStartMsg {
 export type SecureChildMsg =
   | { type: 'listening'; address: Address | null }
   | { type: 'offline-done'; setupMs: number; offlineMs: number }
-  | { type: 'done'; report: PartyReport; setupMs: number; offlineMs: number; onlineMs: number; maxRssBytes: number }
+  | { type: 'done'; report: PartyReport; setupMs: number; offlineMs: number; onlineMs: number; maxRssBytes: number; labelMs: ServerSession['times'] }
   | { type: 'error'; name: string; message: string; peer?: string };
 
 function nextMessage<T>(): Promise<T> {
@@ -63,15 +66,26 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await s.setup();
     const t1 = performance.now();
+    if (start.stream) {
+      await send({ type: 'offline-done', setupMs: t1 - t0, offlineMs: 0 });
+      const busy = await s.streamed(start.T);
+      if (start.id === 'P0') await party.finished();
+      await party.close();
+      await send({ type: 'done', report: party.acct.report(), setupMs: t1 - t0, offlineMs: busy.offlineMs, onlineMs: busy.onlineMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, labelMs: s.times });
+      process.disconnect();
+      return;
+    }
     await s.offline(start.T);
     const t2 = performance.now();
+    const go = nextMessage<{ cmd: 'online' }>();
     await send({ type: 'offline-done', setupMs: t1 - t0, offlineMs: t2 - t1 });
+    await go; // the launcher starts the online phase once every server finished its offline phase
     if (start.dieOnline) process.kill(process.pid, 'SIGKILL');
     if (start.id !== 'P0') await s.online(start.T);
     else await party.finished(); // P0 waits until P1 and P2 end the session
     const t3 = performance.now();
     await party.close();
-    await send({ type: 'done', report: party.acct.report(), setupMs: t1 - t0, offlineMs: t2 - t1, onlineMs: t3 - t2, maxRssBytes: process.resourceUsage().maxRSS * 1024 });
+    await send({ type: 'done', report: party.acct.report(), setupMs: t1 - t0, offlineMs: t2 - t1, onlineMs: t3 - t2, maxRssBytes: process.resourceUsage().maxRSS * 1024, labelMs: s.times });
   } catch (e) {
     const err = e as Error & { peer?: string };
     party?.abort(err);

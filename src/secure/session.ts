@@ -26,6 +26,8 @@ export function publicShape(c: BertConfig): PublicShape {
 
 export class ServerSession {
   private ws: WeightShares | undefined;
+  /** Wall time (ms) per label of this party's offline dealings and online rounds, summed over sentences. */
+  readonly times: { offline: Record<string, number>; online: Record<string, number> } = { offline: {}, online: {} };
   private readonly off: Offline;
   readonly model: DealerModel | undefined;
 
@@ -53,7 +55,7 @@ export class ServerSession {
 
   /** Offline phase of one sentence of T tokens. */
   async offline(T: number): Promise<void> {
-    await secureForward(new OfflineEngine(this.off), this.shape, T, this.weights(), this.model, this.opts);
+    await secureForward(new OfflineEngine(this.off, undefined, this.times.offline), this.shape, T, this.weights(), this.model, this.opts);
   }
 
   /**
@@ -64,12 +66,12 @@ export class ServerSession {
   async streamed(T: number): Promise<{ offlineMs: number; onlineMs: number }> {
     const pacer = new Pacer(this.party);
     const ws = this.weights();
-    const offline = secureForward(new OfflineEngine(this.off, pacer), this.shape, T, ws, this.model, this.opts).then(() => pacer.offlineEnd());
+    const offline = secureForward(new OfflineEngine(this.off, pacer, this.times.offline), this.shape, T, ws, this.model, this.opts).then(() => pacer.offlineEnd());
     if (this.party.id === 'P0') await offline;
     else {
       const online = (async () => {
         await pacer.onlineBegin();
-        await secureForward(new OnlineEngine(this.party, pacer), this.shape, T, ws, undefined, this.opts);
+        await secureForward(new OnlineEngine(this.party, pacer, this.times.online), this.shape, T, ws, undefined, this.opts);
         pacer.onlineEnd();
       })();
       await Promise.all([offline, online]);
@@ -80,7 +82,7 @@ export class ServerSession {
   /** Online phase (P1, P2). */
   async online(T: number): Promise<void> {
     if (this.party.id === 'P0') throw new ProtocolError('P0 takes no part in the online phase');
-    await secureForward(new OnlineEngine(this.party), this.shape, T, this.weights(), undefined, this.opts);
+    await secureForward(new OnlineEngine(this.party, undefined, this.times.online), this.shape, T, this.weights(), undefined, this.opts);
   }
 }
 

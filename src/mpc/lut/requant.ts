@@ -25,7 +25,7 @@
  */
 import { ShapeError } from '../../errors.js';
 import type { RingBits } from '../../kernels/types.js';
-import { type ProtocolCost } from '../cost.js';
+import { correction, type ProtocolCost } from '../cost.js';
 import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskOf } from '../sharing.js';
@@ -64,7 +64,7 @@ export function requantCost(s: { n: number; w: number } & RequantSpec): Protocol
   const rounds = (sh.online.rounds.P1 ?? 0) + 1;
   return {
     name: 'requant',
-    offline: { rounds: { P2: 1 }, messages: [{ from: 'P0', to: 'P2', bytes: offBytes }] },
+    offline: correction(offBytes),
     online: {
       rounds: { P1: rounds, P2: rounds },
       messages: [...sh.online.messages, { from: 'P1', to: 'P2', bytes: b }, { from: 'P2', to: 'P1', bytes: b }],

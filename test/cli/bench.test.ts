@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import type { ProtocolBenchReport } from '../../src/bench/protocols.js';
+import { runCli } from './run-cli.js';
+
+describe('lutmpc bench protocols', () => {
+  it('--quick --json: runtime and table rows, each checked against its declared cost', async () => {
+    const r = await runCli(['bench', 'protocols', '--quick', '--json', '--repeats', '1']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as ProtocolBenchReport;
+    const names = new Set(rep.rows.map((x) => x.protocol));
+    for (const p of ['matmulW', 'mul', 'lut8', 'lut2', 'shift', 'requant', 'rowMax', 'matmul1b']) expect(names.has(p), p).toBe(true);
+    for (const row of rep.rows) {
+      expect(row.costCheck.mismatches, `${row.protocol} ${row.shape}`).toEqual([]);
+      expect(row.online.perParty['P1']!.rounds).toBeGreaterThan(0);
+    }
+    expect(rep.rows.filter((x) => x.costCheck.matches === true).length).toBeGreaterThanOrEqual(rep.rows.length - 1);
+    expect(rep.network.mode).toBe('computed');
+  });
+
+  it('an unknown transport is a clear error', async () => {
+    const r = await runCli(['bench', 'protocols', '--quick', '--transports', 'udp']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/unknown transport 'udp'/);
+  });
+});
