@@ -17,3 +17,6 @@ export { compileModel, evaluate, type CompileOptions, type EvalOptions, type Eva
 export { benchKernels, type KernelBenchReport } from './bench/kernels.js';
 export { benchProtocols, type ProtocolBenchReport } from './bench/protocols.js';
 export { benchLutProtocols } from './bench/protocols-lut.js';
+/** Secure inference of a compiled program by three parties (infer, evaluate, demo). */
+export * as secure from './secure/index.js';
+export { evaluateSecure, type SecureEvalOptions, type SecureEvalReport } from './secure/evaluate.js';

@@ -27,6 +27,7 @@ import { getKernels } from '../kernels/loader.js';
 import { secureForwardCost, LABELS, type ForwardCost } from '../secure/cost.js';
 import { InProcessSecure } from '../secure/inprocess.js';
 import { launchSecure } from '../secure/launch.js';
+import { MAX_FRAME } from '../secure/limits.js';
 import { summarize } from '../secure/report.js';
 import { publicShape } from '../secure/session.js';
 
@@ -187,7 +188,7 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
     const r = await launchSecure({ program, ids, kind: 'tcp', secure: { chunk: shape.chunk }, stream, entry: o.entry, timeoutMs: 30 * 60_000, log });
     run = { ...r, labelMs: [r.labelMs.P0, r.labelMs.P1, r.labelMs.P2] };
   } else {
-    const s = await InProcessSecure.start(program, 'inproc', { timeoutMs: 30 * 60_000 }, { chunk: shape.chunk });
+    const s = await InProcessSecure.start(program, 'inproc', { timeoutMs: 30 * 60_000, maxFrameBytes: MAX_FRAME }, { chunk: shape.chunk });
     try {
       const r = await s.infer(ids, { stream });
       const rss = process.resourceUsage().maxRSS * 1024;

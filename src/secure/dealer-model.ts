@@ -122,7 +122,7 @@ function scaledLinear(m: MatW, exps: readonly number[], tables: DealerTable[]): 
 function prepareLn(ln: QLayerNorm, H: number, residualExp: number | undefined, what: string): DealerLn {
   const outExps = colExps(ln.out, H, `${what}.out`);
   const invExp = expOf(ln.inv, 0, `${what}.inv`);
-  const centre = [scaledTable(ln.centre, 0, H, outExps), scaledTable(ln.centre, 0, 1, invExp, (d) => Math.imul(d, d))];
+  const centre = [scaledTable(ln.centre, 0, H, outExps), scaledTable(ln.centre, 0, H, invExp, (d) => Math.imul(d, d))];
   const out = [scaledTable(ln.out, 0, H, 0)];
   if (ln.out.tables.length > 1) {
     if (residualExp === undefined) throw new FormatError(`${what}: a residual output with no consumer`);

@@ -27,7 +27,7 @@ import type { DealerLn, DealerModel } from './dealer-model.js';
 import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulStep, requantStep, type Engine } from './engine.js';
 import { add, broadcastRows, centre, concatCols, firstRows, rowSum, sliceCols, subDiagonal, transpose, type SV } from './values.js';
 
-/** What every party knows: the model's shape and the sequence length. */
+/** What every party knows about the model: its shape (T, also public, is passed per sentence). */
 export interface PublicShape {
   layers: number;
   hidden: number;

@@ -21,6 +21,7 @@ import { Endpoint, type Address, type PartyId, type TlsIdentity } from '../mpc/t
 import { saveProgram, type IntProgram } from '../model/program.js';
 import type { SecureOptions } from './forward.js';
 import type { SecureChildMsg, SecureStartMsg } from './party-proc.js';
+import { MAX_FRAME } from './limits.js';
 import { clientInfer, publicShape } from './session.js';
 
 export interface LaunchSecureOptions {
@@ -145,7 +146,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     const addresses: Partial<Record<PartyId, Address>> = {};
     SERVERS.forEach((id, i) => (addresses[id] = addrs[i]!));
     for (const k of kids) k.proc.send({ cmd: 'connect', addresses });
-    const ep = await Endpoint.listen('C', { tls: kind === 'tls' ? o.tls?.C : undefined, timeoutMs: o.timeoutMs ?? 120_000, connectTimeoutMs: 15_000 });
+    const ep = await Endpoint.listen('C', { tls: kind === 'tls' ? o.tls?.C : undefined, timeoutMs: o.timeoutMs ?? 120_000, maxFrameBytes: MAX_FRAME, connectTimeoutMs: 15_000 });
     client = await Promise.race([failed, ep.connect(['P1', 'P2'], addresses).then((links) => Party.create('C', links))]);
     const C = client;
     failed.catch((e: Error) => C.abort(e));

@@ -9,7 +9,9 @@
  * party sums its busy time per phase. Every offline dealing still happens
  * before the online step that consumes it and depends on no input value.
  *
- * P1 and P2 run both phases in one process and pace them with promises. P0
+ * P1 and P2 run both phases in one process and pace them with promises, and
+ * tell each other when a segment's material is ready (one byte each way) so
+ * they start each online segment together. P0
  * has no online phase: P2 tells it where the online phase is with one byte
  * per segment (tag "sync#k", phase offline, label 'sync'); P0 waits for it
  * before dealing the next segment.
@@ -55,9 +57,22 @@ export class Pacer {
     this.wake();
   }
 
+  /**
+   * P1 and P2 start an online segment together (one byte each way, phase
+   * offline, label 'sync'), so neither's online time includes the other's
+   * offline work.
+   */
+  private async together(k: number): Promise<void> {
+    const peer = this.party.id === 'P1' ? 'P2' : 'P1';
+    const at = { phase: 'offline' as const, label: 'sync' };
+    this.party.send(peer, `ready#${k}`, [new Uint8Array(1)], at);
+    await this.party.recv(peer, `ready#${k}`, at);
+  }
+
   /** Online engine, before its first step. */
   async onlineBegin(): Promise<void> {
     await this.until(() => this.offDone > 0);
+    await this.together(0);
     this.onStart = performance.now();
   }
 
@@ -68,6 +83,7 @@ export class Pacer {
     if (this.party.id === 'P2') this.party.send('P0', `sync#${k}`, [new Uint8Array(1)], { phase: 'offline', label: 'sync' });
     this.wake();
     await this.until(() => this.offDone > k + 1);
+    if (this.offDone !== Number.POSITIVE_INFINITY) await this.together(k + 1);
     this.onStart = performance.now();
   }
 

@@ -20,6 +20,9 @@ import { Endpoint, type Address, type PartyId, type TlsIdentity } from '../mpc/t
 import type { PartyReport } from '../mpc/accounting.js';
 import type { PublicShape, SecureOptions } from './forward.js';
 import { ServerSession } from './session.js';
+import { MAX_FRAME } from './limits.js';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface SecureStartMsg {
   cmd: 'start';
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
   const start = await nextMessage<SecureStartMsg>();
   let party: Party | undefined;
   try {
-    const opts = { tls: start.kind === 'tls' ? start.tls : undefined, timeoutMs: start.timeoutMs ?? 120_000, maxFrameBytes: start.maxFrameBytes, connectTimeoutMs: 15_000 };
+    const opts = { tls: start.kind === 'tls' ? start.tls : undefined, timeoutMs: start.timeoutMs ?? 120_000, maxFrameBytes: start.maxFrameBytes ?? MAX_FRAME, connectTimeoutMs: 15_000 };
     const ep = await Endpoint.listen(start.id as PartyId, opts);
     await send({ type: 'listening', address: ep.address });
     const { addresses } = await nextMessage<{ cmd: 'connect'; addresses: Partial<Record<PartyId, Address>> }>();
@@ -95,4 +98,5 @@ async function main(): Promise<void> {
   process.disconnect();
 }
 
-if (process.send) void main();
+// Run only as a forked entry (never when imported, e.g. by a test worker that has an IPC channel too).
+if (process.send && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();

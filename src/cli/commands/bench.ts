@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBenchBert } from './bench-bert.js';
 import { registerBenchKernels } from './bench-kernels.js';
 import { registerBenchProtocols } from './bench-protocols.js';
 
@@ -7,4 +8,5 @@ export function register(program: Command): void {
   const bench = program.command('bench').description('benchmarks (figures and ratios measured side by side in one run)');
   registerBenchKernels(bench);
   registerBenchProtocols(bench);
+  registerBenchBert(bench);
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { evaluate } from '../../model/api.js';
+import type { ClusterKind } from '../../mpc/cluster.js';
+import { evaluateSecure } from '../../secure/evaluate.js';
 import { stderrProgress } from '../../model/progress.js';
 import { printJson, runCommand } from '../output.js';
 
@@ -13,6 +15,8 @@ interface EvalCliOptions {
   bits?: string;
   budget?: string;
   program?: string;
+  parties?: string;
+  sentences?: boolean;
   json?: boolean;
 }
 
@@ -32,14 +36,37 @@ export function register(program: Command): void {
     .option('--calib <file.tsv>', 'calibration TSV (training split) for --mode int; not needed when the folder holds model.lutmpc')
     .option('--calib-limit <n>', 'calibration sentences from the start of --calib', '256')
     .option('--limit <n>', 'evaluate only the first N examples')
-    .option('--mode <mode>', 'float or int', 'float')
+    .option('--mode <mode>', 'float, int (plaintext integer program) or secure (three parties, compared with int)', 'float')
     .option('--bits <spec>', 'weight bits: auto, 8 (default), mixed, or NAME=8|4|1,... (int mode with --calib)')
     .option('--budget <points>', 'accuracy budget in points for --bits auto', '1')
-    .option('--program <file>', 'compiled program to run instead of compiling (int mode)')
+    .option('--program <file>', 'compiled program to run instead of compiling (int and secure modes)')
+    .option('--parties <kind>', 'secure mode: how the parties talk, inproc, tcp or tls', 'inproc')
+    .option('--sentences', 'secure mode: include the per-sentence results in the JSON')
     .option('--json', 'print the report as JSON')
     .action((o: EvalCliOptions) =>
       runCommand(async () => {
-        if (o.mode !== 'float' && o.mode !== 'int') throw new RangeError(`--mode must be float or int (got '${o.mode}')`);
+        if (o.mode === 'secure') {
+          if (!['inproc', 'tcp', 'tls'].includes(o.parties ?? 'inproc')) throw new RangeError(`--parties must be inproc, tcp or tls (got '${String(o.parties)}')`);
+          const rep = await evaluateSecure({
+            modelDir: o.model,
+            dataPath: o.data,
+            limit: positiveInt('limit', o.limit),
+            programPath: o.program,
+            calibPath: o.calib,
+            calibLimit: positiveInt('calib-limit', o.calibLimit),
+            bits: o.bits,
+            parties: (o.parties ?? 'inproc') as ClusterKind,
+            progress: stderrProgress(),
+            warn: (m) => process.stderr.write(`lutmpc: warning: ${m}\n`),
+          });
+          const exactShare = rep.n === 0 ? 0 : rep.exactCount / rep.n;
+          const out = { ...rep, exactShare, sentences: o.sentences ? rep.sentences : undefined };
+          if (o.json) printJson(out);
+          else process.stdout.write(`secure: accuracy ${rep.accuracy.toFixed(4)} (${rep.correct}/${rep.n}); logits equal the integer reference on ${rep.exactCount}/${rep.n} sentences; mean online ${rep.mean.onlineMs.toFixed(0)} ms, ${(rep.mean.bytesOnline / 1e6).toFixed(2)} MB, ${rep.mean.rounds} rounds\n`);
+          if (!rep.allExact) process.exitCode = 1;
+          return;
+        }
+        if (o.mode !== 'float' && o.mode !== 'int') throw new RangeError(`--mode must be float, int or secure (got '${o.mode}')`);
         const report = await evaluate({
           modelDir: o.model,
           dataPath: o.data,

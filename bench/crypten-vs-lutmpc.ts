@@ -1,0 +1,76 @@
+/**
+ * lutmpc vs CrypTen's algorithms on one BERT shape, in one process tree, on
+ * TCP loopback: this project's secure BERT figures and the CrypTen-algorithm
+ * BERT (src/bench/crypten.ts), the ratios ours/CrypTen, and a Markdown + SVG
+ * report (bench/report.ts).
+ *
+ * Our side (default): src/bench/bert.ts `benchBert`, the secure engine's
+ * bench, run first in this process tree on the same shape (three server
+ * processes over TCP), then the CrypTen side (three server processes over
+ * TCP). Alternatives, e.g. to reuse a long run:
+ *   --ours-cmd "CMD"   a child process of this script that prints our figures
+ *                      as JSON on stdout (e.g. "node dist/cli/main.js bench bert --json"),
+ *                      run BEFORE the CrypTen side so the two never share the CPU; or
+ *   --ours FILE        the same JSON saved earlier.
+ * Accepted JSON: src/bench/crypten.ts `SideFigures`, or the secure engine's
+ * summary (src/secure/report.ts `SecureFigures`, with optional per-label
+ * `onlineMs` / `offlineMs`). `--no-ours` runs the CrypTen side alone.
+ *
+ * Run (Node 20 has no TypeScript loader):
+ *   npx tsc -p tsconfig.json --outDir dist/all
+ *   node dist/all/bench/crypten-vs-lutmpc.js [--layers 12 --hidden 768 --heads 12 --ffn 3072 --seq 128]
+ *        [--run-layers 2] [--ours FILE | --ours-cmd CMD | --ours-small-only | --no-ours] [--limit 16] [--out DIR]
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { BERT_BASE, formatCryptenBench, normalizeOurs, ratios, runCryptenBench } from '../src/bench/crypten.js';
+import { writeReport } from './report.js';
+
+const program = new Command('crypten-vs-lutmpc')
+  .option('--layers <n>', 'encoder layers', String(BERT_BASE.layers))
+  .option('--hidden <n>', 'hidden size', String(BERT_BASE.hidden))
+  .option('--heads <n>', 'attention heads', String(BERT_BASE.heads))
+  .option('--ffn <n>', 'FFN size', String(BERT_BASE.ffn))
+  .option('--seq <n>', 'sequence length', String(BERT_BASE.seq))
+  .option('--vocab <n>', 'vocabulary size', String(BERT_BASE.vocab))
+  .option('--run-layers <n>', 'CrypTen encoder layers actually run (rest extrapolated)')
+  .option('--ours <file>', "this project's figures (JSON)")
+  .option('--ours-cmd <cmd>', "command printing this project's figures as JSON (run as a child process)")
+  .option('--no-ours', "skip our side (CrypTen alone)")
+  .option('--ours-small-only', 'run our side only at the small (bert-tiny) shape')
+  .option('--bits <spec>', 'weight bits of our side', '8')
+  .option('--no-small', 'skip the full run at the bert-tiny shape')
+  .option('--limit <n>', 'SST-2 dev sentences for accuracy (0 skips)', '16')
+  .option('--out <dir>', 'output folder', path.join('bench', 'results', `crypten-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`))
+  .parse();
+
+const o = program.opts<Record<string, string | boolean | undefined>>();
+const n = (k: string): number => Number(o[k]);
+const out = String(o['out']);
+mkdirSync(out, { recursive: true });
+let oursJson: unknown;
+if (o['oursCmd']) {
+  process.stderr.write(`ours: ${String(o['oursCmd'])}\n`);
+  oursJson = JSON.parse(execSync(String(o['oursCmd']), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 2 ** 20 }));
+  writeFileSync(path.join(out, 'ours.json'), JSON.stringify(oursJson, null, 1));
+}
+const report = await runCryptenBench({
+  shape: { layers: n('layers'), hidden: n('hidden'), heads: n('heads'), ffn: n('ffn'), seq: n('seq'), vocab: n('vocab') },
+  runLayers: o['runLayers'] === undefined ? undefined : n('runLayers'),
+  ours: typeof o['ours'] === 'string' ? o['ours'] : undefined,
+  runOurs: o['ours'] !== false && typeof o['ours'] !== 'string' && !o['oursCmd'] ? (o['oursSmallOnly'] ? 'small' : true) : false,
+  oursBits: String(o['bits']),
+  small: o['small'] !== false,
+  accuracyLimit: n('limit'),
+  log: (m) => process.stderr.write(m + '\n'),
+});
+if (oursJson !== undefined) {
+  report.ours = normalizeOurs(oursJson, String(o['oursCmd']));
+  report.oursSource = `child process: ${String(o['oursCmd'])}`;
+  report.ratios = ratios(report.ours, report.crypten);
+}
+writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 1) + '\n');
+writeReport(report, out);
+process.stdout.write(formatCryptenBench(report) + `\nwrote ${path.join(out, 'report.md')}, report.json and SVG charts\n`);

@@ -1,0 +1,168 @@
+/**
+ * Client SDK of the secure inference service.
+ *
+ *   const c = new Client({ p1: 'https://h1:8441', p2: 'https://h2:8442', token, model: 'sst2', ca });
+ *   const r = await c.classify('a gripping, funny film');   // { label, logits, ... }
+ *
+ * What happens (per call, one session with its own id and material):
+ *   1. The text is tokenized here (the vocabulary is public; fetched from P1
+ *      when no tokenizer is given). Only the length T leaves the client.
+ *   2. POST P1 /v1/sessions {T} → session id + P1's seed for the client;
+ *      POST P2 …/join → P2's seed. (Server certificates must name P1 / P2.)
+ *   3. The client's own Party secret-shares the one-hot token matrix X:
+ *      X1 = PRG(P1 seed) never travels, X2 = X − X1 goes to P2 only
+ *      (…/exchange). Each share alone is uniform: neither server learns ids.
+ *   4. The exchange answers carry P1's and P2's shares of the int32 logits;
+ *      only the client adds them. Float logits need the owner's scale, which
+ *      the service does not publish; the label is the argmax.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LutmpcError, ShapeError } from '../errors.js';
+import { Party } from '../mpc/party.js';
+import { Link } from '../mpc/transport/link.js';
+import type { PartyId } from '../mpc/transport/tcp.js';
+import { loadTokenizer, type BertTokenizer } from '../model/tokenizer.js';
+import type { PublicShape } from '../secure/forward.js';
+import { clientInfer } from '../secure/session.js';
+import { fromWire, RelayPipe, toWire } from '../server/relay.js';
+import { JsonHttp, ServiceError } from './http.js';
+
+export { ServiceError } from './http.js';
+
+export interface ClientOptions {
+  /** Base URL of P1's API (https://host:port). */
+  p1: string;
+  /** Base URL of P2's API. */
+  p2: string;
+  /** Bearer token given by the operators. */
+  token: string;
+  /** Model name (default: the only model P1 serves). */
+  model?: string;
+  /** PEM of the deployment CA (default: the system's CAs). */
+  ca?: string | Buffer;
+  /** Check that the servers' certificates name P1 and P2 (default true). */
+  checkNames?: boolean;
+  /** A tokenizer or a model folder with vocab.txt / tokenizer.json (default: fetched from P1). */
+  tokenizer?: BertTokenizer | string;
+  /** Longest wait for one HTTP answer (default 120 000 ms). */
+  timeoutMs?: number;
+  /** Texts longer than the service's limit: truncate (default) or throw. */
+  truncate?: boolean;
+}
+
+export interface ServedModel {
+  name: string;
+  shape: PublicShape;
+  labels: string[];
+  maxTokens: number;
+}
+
+export interface ClassifyResult {
+  label: string;
+  labelId: number;
+  /** int32 logits reconstructed by the client. */
+  logits: number[];
+  tokens: number;
+  truncated: boolean;
+  sessionId: string;
+  ms: number;
+}
+
+export class Client {
+  private readonly h1: JsonHttp;
+  private readonly h2: JsonHttp;
+  private model: ServedModel | undefined;
+  private tok: BertTokenizer | undefined;
+
+  constructor(readonly opts: ClientOptions) {
+    const check = opts.checkNames ?? true;
+    const t = opts.timeoutMs ?? 120_000;
+    this.h1 = new JsonHttp({ url: opts.p1, name: check ? 'P1' : undefined, ca: opts.ca }, opts.token, t);
+    this.h2 = new JsonHttp({ url: opts.p2, name: check ? 'P2' : undefined, ca: opts.ca }, opts.token, t);
+    if (typeof opts.tokenizer === 'object') this.tok = opts.tokenizer;
+  }
+
+  /** The served model's public description (P1 and P2 must agree). */
+  async info(): Promise<ServedModel> {
+    if (this.model) return this.model;
+    const [a, b] = await Promise.all([this.h1.request<{ models: ServedModel[] }>('GET', '/v1/models'), this.h2.request<{ models: ServedModel[] }>('GET', '/v1/models')]);
+    const pick = (l: ServedModel[], who: string): ServedModel => {
+      const m = this.opts.model ? l.find((x) => x.name === this.opts.model) : l[0];
+      if (!m) throw new ServiceError(`${who} does not serve ${this.opts.model ? `model '${this.opts.model}'` : 'any model yet'}`, 404, who);
+      return m;
+    };
+    const m1 = pick(a.models, 'P1');
+    const m2 = pick(b.models, 'P2');
+    if (JSON.stringify(m1.shape) !== JSON.stringify(m2.shape)) throw new LutmpcError(`P1 and P2 describe model '${m1.name}' differently`);
+    return (this.model = m1);
+  }
+
+  private async tokenizer(): Promise<BertTokenizer> {
+    if (this.tok) return this.tok;
+    if (typeof this.opts.tokenizer === 'string') return (this.tok = loadTokenizer(this.opts.tokenizer));
+    const m = await this.info();
+    const { files } = await this.h1.request<{ files: Record<string, string> }>('GET', `/v1/models/${encodeURIComponent(m.name)}/tokenizer`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-tok-'));
+    try {
+      for (const [f, text] of Object.entries(files)) if (/^[a-z_]+\.(json|txt)$/.test(f)) fs.writeFileSync(path.join(dir, f), text);
+      return (this.tok = loadTokenizer(dir));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Classify a text (tokenized locally). */
+  async classify(text: string): Promise<ClassifyResult> {
+    const m = await this.info();
+    const tok = await this.tokenizer();
+    const enc = tok.encode(text, m.maxTokens);
+    if (enc.truncated && this.opts.truncate === false) throw new ShapeError(`text is longer than the service's limit of ${m.maxTokens} tokens`);
+    const r = await this.classifyIds(enc.ids);
+    return { ...r, truncated: enc.truncated };
+  }
+
+  /** Classify token ids (one secure session). */
+  async classifyIds(ids: readonly number[]): Promise<ClassifyResult> {
+    const t0 = performance.now();
+    const m = await this.info();
+    if (ids.length < 2 || ids.length > m.maxTokens) throw new ShapeError(`${ids.length} tokens: the service accepts 2..${m.maxTokens}`);
+    const timeoutMs = this.opts.timeoutMs ?? 120_000;
+    const r1 = new RelayPipe('P1');
+    const r2 = new RelayPipe('P2');
+    const links = new Map<PartyId, Link>([
+      ['P1', new Link('C', 'P1', r1, { timeoutMs })],
+      ['P2', new Link('C', 'P2', r2, { timeoutMs })],
+    ]);
+    const open = await this.h1.request<{ sessionId: string; messages: { tag: string; data: string }[] }>('POST', '/v1/sessions', { model: m.name, tokens: ids.length });
+    const sid = open.sessionId;
+    const join = await this.h2.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/join`, { model: m.name });
+    r1.inject(open.messages.map(fromWire));
+    r2.inject(join.messages.map(fromWire));
+    const party = await Party.create('C', links);
+    const result = clientInfer(party, m.shape, ids);
+    result.catch(() => undefined);
+    try {
+      await r2.until(() => r2.outbox.some((x) => x.tag.endsWith(':input')));
+      const [a, b] = await Promise.all([
+        this.h1.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r1.drain().map(toWire) }),
+        this.h2.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r2.drain().map(toWire) }),
+      ]);
+      r1.inject(a.messages.map(fromWire));
+      r2.inject(b.messages.map(fromWire));
+      const logits = Array.from(await result);
+      let best = 0;
+      logits.forEach((v, i) => (v > logits[best]! ? (best = i) : undefined));
+      return { label: m.labels[best] ?? String(best), labelId: best, logits, tokens: ids.length, truncated: false, sessionId: sid, ms: performance.now() - t0 };
+    } catch (e) {
+      party.abort(e as Error);
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.h1.close();
+    this.h2.close();
+  }
+}
