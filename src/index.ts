@@ -20,3 +20,7 @@ export { benchLutProtocols } from './bench/protocols-lut.js';
 /** Secure inference of a compiled program by three parties (infer, evaluate, demo). */
 export * as secure from './secure/index.js';
 export { evaluateSecure, type SecureEvalOptions, type SecureEvalReport } from './secure/evaluate.js';
+/** Client SDK: `new Client({ p1, p2, … }).classify(text)`. */
+export * from './client/index.js';
+/** The long-running party services (`lutmpc serve`). */
+export * as server from './server/index.js';

@@ -106,7 +106,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestReport> {
         log: { level: 'warn' },
         limits: { maxTokens, maxSessions: Math.max(16, conc * 2), messageTimeoutMs: 60_000, materialWaitMs: 600_000 },
         pool: o.prestock
-          ? { perLength: Math.max(...counts.values()), lengths: [...counts.keys()], maxLengths: 0, maxItems: N, concurrency: o.pool?.concurrency ?? 2 }
+          ? { perLength: Math.max(...counts.values()), lengths: [...counts.keys()], maxLengths: 0, maxItems: N, concurrency: o.pool?.concurrency ?? 2, refill: false }
           : { perLength: o.pool?.perLength ?? 0, lengths: o.pool?.lengths ?? [], maxLengths: 16, maxItems: o.pool?.maxItems ?? 8, concurrency: o.pool?.concurrency ?? 2 },
       },
     });

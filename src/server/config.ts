@@ -73,9 +73,11 @@ export const ConfigSchema = z
         maxItems: z.number().int().min(1).default(16),
         /** Dealings run at once. */
         concurrency: z.number().int().min(1).default(1),
+        /** Keep refilling consumed items (false: stock `lengths` once at start-up, then deal only for waiting sessions). */
+        refill: z.boolean().default(true),
       })
       .strict()
-      .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1 }),
+      .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1, refill: true }),
     secure: z.object({ chunk: z.number().int().min(1).max(16).optional() }).strict().default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })

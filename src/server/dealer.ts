@@ -49,6 +49,8 @@ export class DealerService {
   private ws: WeightShares | undefined;
   private deploying: Promise<void> | undefined;
   private readonly inflight = new Map<number, number>();
+  /** Dealings started per length in this epoch (pool.refill = false stocks each length once). */
+  private readonly stockedOnce = new Map<number, number>();
   private itemSeq = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -167,6 +169,7 @@ export class DealerService {
       this.ws = ws;
       this.epoch = epoch;
       this.inflight.clear();
+      this.stockedOnce.clear();
       this.peersOk = true;
       this.metrics.inc('deployments');
       this.log.info({ epoch, model: this.info.name, ms: Math.round(performance.now() - t0) }, 'model deployed to P1 and P2');
@@ -192,6 +195,7 @@ export class DealerService {
       if (k > (st.ready[T] ?? 0) + (this.inflight.get(T) ?? 0)) plan.push(T);
     }
     for (const T of stocked) {
+      if (!this.cfg.pool.refill && (this.stockedOnce.get(T) ?? 0) >= this.cfg.pool.perLength) continue;
       const have = (st.ready[T] ?? 0) + (this.inflight.get(T) ?? 0) + plan.filter((x) => x === T).length;
       for (let i = have; i < this.cfg.pool.perLength + (want.get(T) ?? 0) && total < this.cfg.pool.maxItems; i++) {
         plan.push(T);
@@ -216,6 +220,7 @@ export class DealerService {
     const ws = this.ws!;
     const item = `${epoch}.${this.itemSeq++}`;
     this.inflight.set(T, (this.inflight.get(T) ?? 0) + 1);
+    this.stockedOnce.set(T, (this.stockedOnce.get(T) ?? 0) + 1);
     const t0 = performance.now();
     const links: Link[] = [];
     let party: Party | undefined;
