@@ -24,3 +24,5 @@ export { evaluateSecure, type SecureEvalOptions, type SecureEvalReport } from '.
 export * from './client/index.js';
 /** The long-running party services (`lutmpc serve`). */
 export * as server from './server/index.js';
+/** CrypTen's algorithms on this runtime (the baseline of `lutmpc bench crypten`). */
+export * as crypten from './crypten/index.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBenchBert } from './bench-bert.js';
+import { registerBenchCrypten } from './bench-crypten.js';
 import { registerBenchKernels } from './bench-kernels.js';
 import { registerBenchProtocols } from './bench-protocols.js';
 
@@ -9,4 +10,5 @@ export function register(program: Command): void {
   registerBenchKernels(bench);
   registerBenchProtocols(bench);
   registerBenchBert(bench);
+  registerBenchCrypten(bench);
 }
