@@ -24,3 +24,11 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+/** Parse an optional positive-integer CLI option, naming it in the error. */
+export function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer (got '${v}')`);
+  return n;
+}

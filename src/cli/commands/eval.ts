@@ -3,7 +3,7 @@ import { evaluate } from '../../model/api.js';
 import type { ClusterKind } from '../../mpc/cluster.js';
 import { evaluateSecure } from '../../secure/evaluate.js';
 import { stderrProgress } from '../../model/progress.js';
-import { printJson, runCommand } from '../output.js';
+import { printJson, runCommand, positiveInt } from '../output.js';
 
 interface EvalCliOptions {
   model: string;
@@ -18,13 +18,6 @@ interface EvalCliOptions {
   parties?: string;
   sentences?: boolean;
   json?: boolean;
-}
-
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer (got '${v}')`);
-  return n;
 }
 
 export function register(program: Command): void {

@@ -10,7 +10,7 @@ import { LutmpcError } from '../../errors.js';
 import type { PartyId, TlsIdentity } from '../../mpc/transport/tcp.js';
 import { secureInfer, type PartiesKind, type SecureInferReport } from '../../secure/infer.js';
 import { resolveProgram } from '../../secure/model-source.js';
-import { printJson, runCommand } from '../output.js';
+import { printJson, runCommand, positiveInt } from '../output.js';
 
 interface InferCliOptions {
   model: string;
@@ -24,13 +24,6 @@ interface InferCliOptions {
   chunk?: string;
   timeoutMs?: string;
   json?: boolean;
-}
-
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer (got '${v}')`);
-  return n;
 }
 
 /** TLS identities from a folder holding ca.crt and <ID>.crt / <ID>.key for P0, P1, P2, C. */
