@@ -256,7 +256,8 @@ export class ComputeService {
         this.log.info({ sid: s.sid, item: s.item, T: s.T, ms: Math.round(performance.now() - s.started) }, 'session done');
       } catch (e) {
         party.abort(e as Error);
-        if (this.id === 'P1' && e instanceof PeerError && e.peer === 'P2') this.peerState = { ok: false, why: `P2 failed during a session: ${(e as Error).message}`, at: Date.now() };
+        // A session's failure (even one P2 aborted, e.g. on a malformed share)
+        // must not refuse other sessions: P2's availability is the probe's call.
         this.metrics.inc('sessions_failed');
         this.log.warn({ sid: s.sid, item: s.item, err: (e as Error).message }, 'session failed');
         throw e;
