@@ -16,6 +16,7 @@
         "native/core/src/gemm_avx2.cpp",
         "native/core/src/gemm_avx512.cpp",
         "native/core/src/gather.cpp",
+        "native/core/src/memory.cpp",
         "native/core/src/aes.cpp",
         "native/core/src/aes_portable.cpp",
         "native/core/src/aes_x86.cpp"

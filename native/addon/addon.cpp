@@ -16,6 +16,7 @@
 #include "lutmpc/cpu.h"
 #include "lutmpc/gather.h"
 #include "lutmpc/gemm.h"
+#include "lutmpc/memory.h"
 #include "lutmpc/ring.h"
 #include "lutmpc/threads.h"
 #include "worker.h"
@@ -31,13 +32,16 @@ using lutmpc::ShiftOp;
 using lutmpc::UnOp;
 
 // Bumped whenever the JS-facing signatures change; src/kernels/native.ts checks it.
-constexpr int kAbiVersion = 1;
+constexpr int kAbiVersion = 2;
 
 // Below these sizes an "async" kernel runs inline and returns a settled Promise
 // (a few tens of microseconds at most; a worker round trip costs about as much).
 constexpr std::size_t kInlineMacs = std::size_t{1} << 21;
 constexpr std::size_t kInlineElems = std::size_t{1} << 16;
 constexpr std::size_t kInlineBytes = std::size_t{1} << 16;
+// Per-element table reads are memory-latency bound (one cold cache line, often a
+// page walk, per element: 10-200 ns), so only tiny ones stay on the JS thread.
+constexpr std::size_t kInlinePerElement = std::size_t{1} << 12;
 
 bool small_gemm(std::size_t mk, std::size_t kn, std::size_t mn, std::size_t n) {
   return mk <= kInlineElems && kn <= kInlineElems && mn <= kInlineElems && mk * n <= kInlineMacs;
@@ -234,7 +238,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info, bool perElement) {
   std::function<void()> work = perElement ? std::function<void()>([=] { lutmpc::gather_per_element(eb, pt, bits, ib, pi, po, n); })
                                           : std::function<void()>([=] { lutmpc::gather_shared(eb, pt, bits, ib, pi, po, n); });
   return KernelWorker::run(env, perElement ? "lutmpc.gatherPerElement" : "lutmpc.gatherShared", work,
-                           {table.object, idx.object, o.object}, o.object, n <= kInlineElems);
+                           {table.object, idx.object, o.object}, o.object, n <= (perElement ? kInlinePerElement : kInlineElems));
 }
 Napi::Value GatherShared(const Napi::CallbackInfo& info) { return Gather(info, false); }
 Napi::Value GatherPerElement(const Napi::CallbackInfo& info) { return Gather(info, true); }
@@ -267,6 +271,47 @@ Napi::Value PrgFill(const Napi::CallbackInfo& info) {
 #endif
   return KernelWorker::run(env, "lutmpc.prgFill", [=] { lutmpc::aes128_ctr_keystream(k.data(), c.data(), po, len); }, {out.object},
                            out.object, len <= kInlineBytes);
+}
+
+// prgGather(key, iv, l, bits, idx, out?) -> Promise<out>: out[i] = element (i << bits) + (idx[i] mod 2^bits)
+// of the AES-CTR keystream (key, iv) read as an array of Z_2^l (l in 8/16/32/64).
+Napi::Value PrgGather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "prgGather";
+  View key = bytes(env, info[0], fn, "key");
+  if (key.length != 16) range_error(env, fn + ": argument 'key' must be 16 bytes, got " + std::to_string(key.length));
+  View iv = bytes(env, info[1], fn, "iv");
+  if (iv.length != 16) range_error(env, fn + ": argument 'iv' must be 16 bytes, got " + std::to_string(iv.length));
+  const int l = ring_bits(env, info[2], fn, false);
+  if (l == 1) range_error(env, fn + ": ring Z_2^1 has no byte-element keystream layout (use l = 8, 16, 32 or 64)");
+  const double bd = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
+  if (!info[3].IsNumber() || !(bd >= 1) || bd > lutmpc::kGatherMaxBits || bd != static_cast<double>(static_cast<int>(bd))) {
+    std::string s = info[3].IsNumber() ? info[3].ToString().Utf8Value() : describe(info[3]);
+    range_error(env, fn + ": table index width bits=" + s + " is out of range (1 <= bits <= " + std::to_string(lutmpc::kGatherMaxBits) + ")");
+  }
+  const unsigned bits = static_cast<unsigned>(bd);
+  if (!info[4].IsTypedArray() || !table_ring(info[4].As<Napi::TypedArray>().TypedArrayType()))
+    type_error(env, fn + ": argument 'idx' must be a Uint8Array, Uint16Array, Uint32Array or BigUint64Array, got " + describe(info[4]));
+  View idx = typed(env, info[4], fn, "idx");
+  View o = out_array(env, info[5], fn, l, idx.length, "idx.length");
+  std::array<std::uint8_t, 16> k, c;
+  std::memcpy(k.data(), key.data, 16);
+  std::memcpy(c.data(), iv.data, 16);
+  const void* pi = idx.data;
+  void* po = o.data;
+  const std::size_t eb = o.elemBytes, ib = idx.elemBytes, n = idx.length;
+  return KernelWorker::run(env, "lutmpc.prgGather", [=] { lutmpc::aes128_ctr_gather(k.data(), c.data(), eb, bits, ib, pi, po, n); },
+                           {idx.object, o.object}, o.object, n <= kInlinePerElement);
+}
+
+// adviseHugePages(view) -> bytes advised (sync; call on a fresh, untouched allocation)
+Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "adviseHugePages";
+  if (!info[0].IsTypedArray()) type_error(env, fn + ": argument 'view' must be a typed array, got " + describe(info[0]));
+  Napi::TypedArray t = info[0].As<Napi::TypedArray>();
+  auto* base = static_cast<std::uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+  return Napi::Number::New(env, static_cast<double>(lutmpc::advise_huge_pages(base, t.ByteLength())));
 }
 
 Napi::Object InfoObject(Napi::Env env) {
@@ -370,6 +415,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatherShared", Napi::Function::New(env, GatherShared, "gatherShared"));
   exports.Set("gatherPerElement", Napi::Function::New(env, GatherPerElement, "gatherPerElement"));
   exports.Set("prgFill", Napi::Function::New(env, PrgFill, "prgFill"));
+  exports.Set("prgGather", Napi::Function::New(env, PrgGather, "prgGather"));
+  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("configure", Napi::Function::New(env, Configure, "configure"));
   exports.Set("abi", kAbiVersion);

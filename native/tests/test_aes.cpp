@@ -66,6 +66,32 @@ int main() {
       }
       impls.push_back(aes_impl_name());
     }
+  // aes128_ctr_gather = full keystream expansion, then one entry per element.
+  for (int aes = 0; aes <= (detected_aesni() ? 1 : 0); ++aes) {
+    set_aesni(aes == 1);
+    for (unsigned threads : {1u, 2u}) {
+      set_num_threads(threads);
+      for (std::size_t eb : {std::size_t{1}, std::size_t{2}, std::size_t{4}, std::size_t{8}})
+        for (unsigned bits : {1u, 4u, 8u, 12u})
+          for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1000}, std::size_t{70000}}) {
+            if (n << bits > (std::size_t{1} << 24)) continue;
+            std::vector<std::uint8_t> k2(16);
+            for (auto& b : k2) b = static_cast<std::uint8_t>(th::rnd());
+            auto iv2 = hex("0000000000000000fffffffffffffff0");  // the counter carries inside the tables
+            std::vector<std::uint8_t> full((n << bits) * eb + 16);
+            aes128_ctr_keystream(k2.data(), iv2.data(), full.data(), (n << bits) * eb);
+            std::vector<std::uint32_t> idx(n);
+            for (auto& v : idx) v = static_cast<std::uint32_t>(th::rnd());  // high bits must be ignored
+            std::vector<std::uint8_t> got(n * eb + 1), want(n * eb + 1);
+            aes128_ctr_gather(k2.data(), iv2.data(), eb, bits, 4, idx.data(), got.data(), n);
+            for (std::size_t i = 0; i < n; ++i) {
+              const std::size_t e = (i << bits) + (idx[i] & ((1u << bits) - 1));
+              std::memcpy(&want[i * eb], &full[e * eb], eb);
+            }
+            CHECK_MSG(got == want, "gather impl %s threads %u eb %zu bits %u n %zu", aes_impl_name(), threads, eb, bits, n);
+          }
+    }
+  }
   for (auto& s : impls) std::printf("checked %s\n", s.c_str());
   TEST_MAIN_END();
 }

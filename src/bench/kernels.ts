@@ -9,7 +9,7 @@
  *   - ±1 GEMM mod 2^32 at 128×768×3072 (GMAC/s, one "MAC" = one ±x term);
  *   - PRG (AES-128-CTR) GB/s and the ratio to node:crypto 'aes-128-ctr' on
  *     the same byte count;
- *   - gatherShared / gatherPerElement elements/s (8-bit indices, 128×3072).
+ *   - gatherShared / gatherPerElement / prgGather elements/s (8-bit indices, 128×3072).
  *
  * Peak formula: peak GMAC/s = cores × int32 SIMD lanes × clock GHz, i.e. one
  * 32-bit vector multiply-accumulate per core per cycle (lanes: 16 for
@@ -83,7 +83,7 @@ export interface KernelBenchReport {
     /** backend GB/s ÷ node:crypto GB/s. */
     ratio: number;
   };
-  gather: { kind: 'shared' | 'perElement'; bits: number; elements: number; tableEntryBits: number; backend: Timing & { elementsPerSec: number } }[];
+  gather: { kind: 'shared' | 'perElement' | 'prg'; bits: number; elements: number; tableEntryBits: number; backend: Timing & { elementsPerSec: number } }[];
 }
 
 function cpuInfo(): { model: string; mhz: number | undefined } {
@@ -230,6 +230,10 @@ export async function benchKernels(opts: KernelBenchOptions = {}): Promise<Kerne
     const tables = randomFillSync(new Uint8Array(elements << bits)), out8 = new Uint8Array(elements);
     const tp = await time('gatherPerElement', () => K.gatherPerElement(tables, bits, idx, out8), fast);
     report.gather.push({ kind: 'perElement', bits, elements, tableEntryBits: 8, backend: { ...tp, elementsPerSec: round(elements / tp.ms / 1e-3, 0) } });
+    // The same reads from a keystream reference (P1's table shares): one AES block per element, no tables in memory.
+    const key = randomFillSync(new Uint8Array(16)), iv = randomFillSync(new Uint8Array(16)), out32 = new Uint32Array(elements);
+    const tg = await time('prgGather', () => K.prgGather(key, iv, 32, bits, idx, out32), fast);
+    report.gather.push({ kind: 'prg', bits, elements, tableEntryBits: 32, backend: { ...tg, elementsPerSec: round(elements / tg.ms / 1e-3, 0) } });
   }
   return report;
 }

@@ -13,10 +13,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeLoadError } from '../errors.js';
-import type { BinaryOp, GemmBits, Kernels, RingArray, RingArrayOf, RingBits, ShiftOp, UnaryOp } from './types.js';
+import { setLargeAllocAdvisor, type BinaryOp, type GemmBits, type Kernels, type RingArray, type RingArrayOf, type RingBits, type ShiftOp, type UnaryOp } from './types.js';
 
 /** ABI version the addon must report (native/addon/addon.cpp kAbiVersion). */
-export const NATIVE_ABI = 1;
+export const NATIVE_ABI = 2;
 
 export interface NativeInfo {
   abi: number;
@@ -56,6 +56,9 @@ export interface NativeAddon {
   gatherShared(table: RingArray, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
   gatherPerElement(tables: RingArray, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
   prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
+  prgGather(key: Uint8Array, iv: Uint8Array, l: number, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
+  /** madvise(MADV_HUGEPAGE) on the 2 MiB-aligned interior of a fresh buffer; bytes advised. */
+  adviseHugePages(view: ArrayBufferView): number;
 }
 
 const HOW_TO_FIX =
@@ -148,6 +151,7 @@ export function loadNativeCpu(): Kernels {
  * addon after loading.
  */
 export function wrapAddon(A: NativeAddon, name: 'cpu' | 'cuda', detail: () => string): Kernels {
+  setLargeAllocAdvisor((v) => A.adviseHugePages(v));
   return {
     name,
     get detail() {
@@ -169,5 +173,7 @@ export function wrapAddon(A: NativeAddon, name: 'cpu' | 'cuda', detail: () => st
     gatherPerElement: async <L extends RingBits>(tables: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>
       (await A.gatherPerElement(tables, bits, idx, out)) as RingArrayOf<L>,
     prgFill: async (key: Uint8Array, iv: Uint8Array, out: Uint8Array) => A.prgFill(key, iv, out),
+    prgGather: async <L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>
+      (await A.prgGather(key, iv, l, bits, idx, out)) as RingArrayOf<L>,
   };
 }

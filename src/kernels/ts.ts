@@ -285,6 +285,19 @@ async function prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promis
   return out;
 }
 
+async function prgGather<L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = 'prgGather';
+  checkBytes(fn, 'key', key, 16);
+  checkBytes(fn, 'iv', iv, 16);
+  if (l === 1) throw new RangeError(`${fn}: ring Z_2^1 has no byte-element keystream layout (use l = 8, 16, 32 or 64)`);
+  checkTableBits(fn, bits);
+  checkIndexArray(fn, 'idx', idx);
+  // The definition: expand every table, then read one entry of each.
+  const tables = allocRing(l, idx.length * 2 ** bits);
+  await prgFill(key, iv, new Uint8Array(tables.buffer, tables.byteOffset, tables.byteLength));
+  return gatherPerElement(tables, bits, idx, out);
+}
+
 export const tsKernels: Kernels = {
   name: 'ts',
   detail: 'plain TypeScript (oracle)',
@@ -297,4 +310,5 @@ export const tsKernels: Kernels = {
   gatherShared,
   gatherPerElement,
   prgFill,
+  prgGather,
 };

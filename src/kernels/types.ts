@@ -88,6 +88,14 @@ export interface Kernels {
    * 'aes-128-ctr' produces it. `out.byteLength` may be any size.
    */
   prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Per-element reads of the keystream of (key, iv) seen as an array of
+   * Z_2^l (l ≥ 8, little-endian) laid out like per-element tables:
+   * out[i] = element i·2^bits + (idx[i] mod 2^bits). Equals `prgFill` over
+   * idx.length·2^bits elements followed by `gatherPerElement`, without
+   * materialising the tables (a party's pseudo-random table share).
+   */
+  prgGather<L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
 }
 
 /** Element byte size of each ring's storage. */
@@ -95,18 +103,39 @@ export function ringBytes(l: RingBits): number {
   return l === 64 ? 8 : l === 32 ? 4 : l === 16 ? 2 : 1;
 }
 
+/** Allocations of at least this many bytes are passed to the large-allocation advisor. */
+export const LARGE_ALLOC_BYTES = 8 << 20;
+
+let largeAllocAdvisor: ((a: ArrayBufferView) => unknown) | undefined;
+
+/**
+ * Install (or remove) the hook that `allocRing` calls on every fresh array of
+ * at least LARGE_ALLOC_BYTES, before anything is written to it. The native
+ * backend installs one that asks for transparent huge pages: material tables
+ * are read at random long after they were written, and 4 KiB pages make each
+ * such read a cold page walk (see native/core/src/memory.cpp).
+ */
+export function setLargeAllocAdvisor(f: ((a: ArrayBufferView) => unknown) | undefined): void {
+  largeAllocAdvisor = f;
+}
+
+function fresh<A extends ArrayBufferView>(a: A): A {
+  if (largeAllocAdvisor !== undefined && a.byteLength >= LARGE_ALLOC_BYTES) largeAllocAdvisor(a);
+  return a;
+}
+
 /** Allocate a zeroed array for n elements of ring Z_2^l. */
 export function allocRing<L extends RingBits>(l: L, n: number): RingArrayOf<L> {
   switch (l) {
     case 64:
-      return new BigUint64Array(n) as RingArrayOf<L>;
+      return fresh(new BigUint64Array(n)) as RingArrayOf<L>;
     case 32:
-      return new Uint32Array(n) as RingArrayOf<L>;
+      return fresh(new Uint32Array(n)) as RingArrayOf<L>;
     case 16:
-      return new Uint16Array(n) as RingArrayOf<L>;
+      return fresh(new Uint16Array(n)) as RingArrayOf<L>;
     case 8:
     case 1:
-      return new Uint8Array(n) as RingArrayOf<L>;
+      return fresh(new Uint8Array(n)) as RingArrayOf<L>;
     default:
       throw new RangeError(`ring width l=${String(l)} is not supported (use one of ${RING_BITS.join(', ')})`);
   }

@@ -12,6 +12,11 @@
  * - `share(name, l, n, value)`: additive shares of a value only P0 knows
  *   (P0 passes it). P1's share is drawn from the P0–P1 stream and never
  *   travels; P2's share is the correction value − share1, sent by P0.
+ * - `shareTable(name, l, n, value)`: `share` for per-element lookup tables
+ *   (2^bits entries per element, one read each online). P1 keeps only a
+ *   keystream reference (`PrgRef`) and reads its entries with the
+ *   `prgGather` kernel (one AES block per element), so a table costs P1 no
+ *   memory and no offline expansion; P2's correction travels as for `share`.
  * - `keep(name, l, data)`: store a locally computed array in the entry.
  *
  * Corrections of all dealings since the last `flush` travel in ONE message
@@ -112,6 +117,22 @@ export class Dealing {
     this.corrections.push({ seq: this.seq, name, l, data: hole });
     this.items.set(name, { l, data: hole });
     return hole;
+  }
+
+  /**
+   * `share` for a large table that is only ever read at one entry per
+   * element (per-element lookup tables): P1 keeps a keystream reference
+   * instead of expanding its share (read with `tableItem` + `lookup`), so
+   * the table costs P1 neither memory nor offline time. P0 and P2 as `share`.
+   */
+  async shareTable(name: string, l: RingBits, n: number, value?: RingArray): Promise<void> {
+    if (this.role !== 'P1' || l === 1) {
+      await this.share(name, l, n, value);
+      return;
+    }
+    this.claim(name);
+    const prg = this.party.stream('P0', `${this.tag}/${name}`).reserveRef(l, n);
+    this.items.set(name, { l, data: allocRing(l, 0) as RingArray, prg });
   }
 
   /** Store a locally computed array in this party's entry. */

@@ -13,12 +13,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FormatError, ProtocolError } from '../errors.js';
-import { ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
+import { allocRing, ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
 import { bytesOf, ringView } from './ring.js';
+
+/**
+ * A party's pseudo-random share of a large table kept as a keystream
+ * reference instead of bytes: n elements of the AES-CTR keystream (key, iv).
+ * Lookups read the entries they need with the `prgGather` kernel (one AES
+ * block each), so the 2^bits entries per element are never expanded.
+ */
+export interface PrgRef {
+  key: Uint8Array;
+  iv: Uint8Array;
+  n: number;
+}
 
 export interface MaterialItem {
   l: RingBits;
+  /** The elements (empty when `prg` is set). */
   data: RingArray;
+  prg?: PrgRef;
 }
 
 export type Material = Map<string, MaterialItem>;
@@ -69,6 +83,23 @@ export class MemoryStore implements MaterialStore {
   }
 }
 
+interface DiskItem {
+  name: string;
+  l: RingBits;
+  n: number;
+  offset: number;
+  /** Keystream reference (hex key and iv): no bytes in the data section. */
+  prg?: { key: string; iv: string };
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function unhex(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(typeof s === 'string' ? s : '', 'hex'));
+}
+
 /**
  * File format of one entry: u32 LE header length h, h bytes of JSON
  * {tag, items: [{name, l, n, offset}]}, then the arrays' bytes, each at an
@@ -95,9 +126,13 @@ export class DiskStore implements MaterialStore {
   }
 
   push(e: MaterialEntry): void {
-    const items: { name: string; l: RingBits; n: number; offset: number }[] = [];
+    const items: DiskItem[] = [];
     let off = 0;
     for (const [name, it] of e.items) {
+      if (it.prg) {
+        items.push({ name, l: it.l, n: it.prg.n, offset: off, prg: { key: hex(it.prg.key), iv: hex(it.prg.iv) } });
+        continue;
+      }
       items.push({ name, l: it.l, n: it.data.length, offset: off });
       off += Math.ceil(it.data.byteLength / 8) * 8;
     }
@@ -111,6 +146,7 @@ export class DiskStore implements MaterialStore {
       fs.writeSync(fd, head);
       fs.writeSync(fd, Buffer.alloc(pad));
       for (const [, it] of e.items) {
+        if (it.prg) continue;
         const b = bytesOf(it.data);
         fs.writeSync(fd, b);
         const p = (8 - (b.byteLength % 8)) % 8;
@@ -129,7 +165,7 @@ export class DiskStore implements MaterialStore {
     const buf = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
     if (buf.byteLength < 4) throw new FormatError(`material file ${f} is truncated`);
     const h = raw.readUInt32LE(0);
-    let meta: { tag: string; items: { name: string; l: RingBits; n: number; offset: number }[] };
+    let meta: { tag: string; items: DiskItem[] };
     try {
       meta = JSON.parse(raw.toString('utf8', 4, 4 + h)) as typeof meta;
     } catch (e) {
@@ -139,6 +175,12 @@ export class DiskStore implements MaterialStore {
     const base = 4 + h + ((8 - ((4 + h) % 8)) % 8);
     const items: Material = new Map();
     for (const it of meta.items) {
+      if (it.prg) {
+        const key = unhex(it.prg.key), iv = unhex(it.prg.iv);
+        if (key.length !== 16 || iv.length !== 16) throw new FormatError(`material file ${f} has a corrupt keystream reference (item '${it.name}')`);
+        items.set(it.name, { l: it.l, data: allocRing(it.l, 0), prg: { key, iv, n: it.n } });
+        continue;
+      }
       if (base + it.offset + it.n * ringBytes(it.l) > buf.byteLength) throw new FormatError(`material file ${f} is truncated (item '${it.name}')`);
       items.set(it.name, { l: it.l, data: ringView(it.l, buf, base + it.offset, it.n) });
     }

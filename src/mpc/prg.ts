@@ -14,6 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { allocRing, ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
+import type { PrgRef } from './material.js';
 import { kernels, reduceBits } from './ring.js';
 
 export const SEED_BYTES = 16;
@@ -56,6 +57,15 @@ export class PrgStream {
     new DataView(iv.buffer).setBigUint64(8, this.pos, false);
     this.pos += BigInt(Math.ceil(nbytes / 16));
     return iv;
+  }
+
+  /**
+   * Reserve the next n elements of Z_2^l without expanding them: the
+   * reference `ring(l, n)` would have filled (read back with `prgGather`).
+   */
+  reserveRef(l: RingBits, n: number): PrgRef {
+    if (l === 1) throw new RangeError('PrgStream.reserveRef: Z_2^1 draws are reduced per byte; use ring()');
+    return { key: this.key, iv: this.reserve(n * ringBytes(l)), n };
   }
 
   /** Fill `out` with the next keystream bytes. */

@@ -9,7 +9,7 @@ describe('lutmpc selftest', () => {
     expect(rep.ok).toBe(true);
     expect(['cpu', 'cuda', 'ts']).toContain(rep.backend);
     // Every kernel family of the interface is exercised.
-    for (const k of ['binary add l=1', 'binary mul l=64', 'unary neg l=16', 'mulScalar l=8', 'shift sar l=32', 'gemm l=32', 'gemm l=64', 'gemmPm1 l=32', 'gatherShared l=16', 'gatherPerElement l=64', 'prgFill aes-128-ctr']) {
+    for (const k of ['binary add l=1', 'binary mul l=64', 'unary neg l=16', 'mulScalar l=8', 'shift sar l=32', 'gemm l=32', 'gemm l=64', 'gemmPm1 l=32', 'gatherShared l=16', 'gatherPerElement l=64', 'prgFill aes-128-ctr', 'prgGather l=32']) {
       expect(rep.checks.some((c) => c.kernel.startsWith(k) && c.ok), k).toBe(true);
     }
     if (process.env['LUTMPC_REQUIRE_NATIVE']) expect(rep.backend).not.toBe('ts');

@@ -7,6 +7,7 @@
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tsKernels } from '../../src/kernels/ts.js';
 import { addon, native, nativeAvailable, restoreConfig, simdLevels } from './helpers.js';
 
 function reference(key: Uint8Array, iv: Uint8Array, len: number): Buffer {
@@ -64,5 +65,68 @@ describe.skipIf(!nativeAvailable)('native prgFill = node:crypto aes-128-ctr', ()
     expect(Buffer.from(view).equals(reference(key, iv, 40))).toBe(true);
     expect(buf[4]).toBe(0xaa);
     expect(buf[45]).toBe(0xaa);
+  });
+});
+
+describe.skipIf(!nativeAvailable)('native prgGather = keystream expansion + per-element gather', () => {
+  afterAll(restoreConfig);
+
+  const ringArr = (l: 8 | 16 | 32 | 64, n: number): Uint8Array | Uint16Array | Uint32Array | BigUint64Array => {
+    const b = randomBytes(n * (l / 8));
+    const buf = new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
+    return l === 8 ? buf : l === 16 ? new Uint16Array(buf.buffer) : l === 32 ? new Uint32Array(buf.buffer) : new BigUint64Array(buf.buffer);
+  };
+
+  for (const aesni of [false, true]) {
+    it(`every ring, index type and width, counter carries (aesni=${aesni})`, async () => {
+      addon.configure({ aesni });
+      for (const l of [8, 16, 32, 64] as const) {
+        for (const bits of [1, 7, 8, 12]) {
+          for (const n of [0, 1, 9, 5000, 40_000]) {
+            if (n << bits > 1 << 22) continue;
+            for (const idxL of [8, 16, 32, 64] as const) {
+              if (idxL !== 32 && n !== 5000) continue;
+              const key = randomBytes(16), iv = hex(IVS[1]!);
+              const idx = ringArr(idxL, n); // random high bits: only the low `bits` count
+              const full = new Uint8Array((n << bits) * (l / 8));
+              await native.prgFill(key, iv, full);
+              const view = l === 8 ? full : l === 16 ? new Uint16Array(full.buffer) : l === 32 ? new Uint32Array(full.buffer) : new BigUint64Array(full.buffer);
+              const want = await tsKernels.gatherPerElement(view as never, bits, idx);
+              const got = await native.prgGather(key, iv, l, bits, idx);
+              expect([...got], `l=${l} bits=${bits} n=${n} idx=${idxL}`).toEqual([...want]);
+              expect([...(await tsKernels.prgGather(key, iv, l, bits, idx))]).toEqual([...want]);
+            }
+          }
+        }
+      }
+      restoreConfig();
+    });
+  }
+
+  it('writes into out and rejects bad arguments with the argument named', async () => {
+    const key = randomBytes(16), iv = randomBytes(16);
+    const out = new Uint32Array(3);
+    expect(await native.prgGather(key, iv, 32, 4, new Uint8Array([1, 2, 3]), out)).toBe(out);
+    await expect(native.prgGather(key.subarray(0, 8), iv, 32, 4, new Uint8Array(3))).rejects.toThrow(/'key' must be 16 bytes/);
+    await expect(native.prgGather(key, iv, 1 as never, 4, new Uint8Array(3))).rejects.toThrow(/Z_2\^1/);
+    await expect(native.prgGather(key, iv, 32, 25, new Uint8Array(3))).rejects.toThrow(/bits=25 is out of range/);
+    await expect(native.prgGather(key, iv, 32, 4, new Uint8Array(3), new Uint32Array(2))).rejects.toThrow(/'out'/);
+    await expect(tsKernels.prgGather(key, iv, 1 as never, 4, new Uint8Array(3))).rejects.toThrow(/Z_2\^1/);
+  });
+});
+
+describe.skipIf(!nativeAvailable)('adviseHugePages', () => {
+  it('advises only whole aligned 2 MiB blocks inside the view and never changes its contents', () => {
+    const a = new Uint8Array(9 << 20);
+    a[0] = 7;
+    a[a.length - 1] = 9;
+    const advised = addon.adviseHugePages(a);
+    expect(advised % (2 << 20)).toBe(0);
+    expect(advised).toBeLessThanOrEqual(a.byteLength);
+    if (process.platform === 'linux') expect(advised).toBeGreaterThanOrEqual(6 << 20); // ≥ 3 aligned blocks in 9 MiB
+    expect(a[0]).toBe(7);
+    expect(a[a.length - 1]).toBe(9);
+    expect(addon.adviseHugePages(new Uint8Array(4096))).toBe(0);
+    expect(() => addon.adviseHugePages({} as never)).toThrow(/'view' must be a typed array/);
   });
 });

@@ -3,6 +3,7 @@
 // the thread pool, and handles a trailing partial block.
 #include "lutmpc/aes.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "aes_internal.h"
@@ -63,6 +64,60 @@ void aes128_ctr_keystream(const std::uint8_t key[16], const std::uint8_t iv[16],
     fn(k, h, l, tmp, 1);
     std::memcpy(out + 16 * full, tmp, rest);
   }
+}
+
+namespace {
+
+using BlocksAtFn = void (*)(const detail::AesKey&, std::uint64_t, std::uint64_t, const std::uint64_t*, std::uint8_t*, std::size_t);
+
+BlocksAtFn pick_at() {
+#if defined(__x86_64__) || defined(__i386__)
+  if (aesni_enabled()) return &detail::ctr_blocks_at_aesni;
+#endif
+  return &detail::ctr_blocks_at_portable;
+}
+
+template <typename I>
+std::uint64_t index_at(const void* idx, std::size_t i) {
+  return static_cast<const I*>(idx)[i];
+}
+
+}  // namespace
+
+void aes128_ctr_gather(const std::uint8_t key[16], const std::uint8_t iv[16], std::size_t elem_bytes, unsigned bits,
+                       std::size_t idx_bytes, const void* idx, void* out, std::size_t n) {
+  if (n == 0) return;
+  detail::AesKey k;
+  detail::aes128_expand(key, k);
+  std::uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 8; ++i) {
+    hi = (hi << 8) | iv[i];
+    lo = (lo << 8) | iv[8 + i];
+  }
+  const BlocksAtFn fn = pick_at();
+  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+  auto* o = static_cast<std::uint8_t*>(out);
+  std::uint64_t (*at)(const void*, std::size_t) =
+      idx_bytes == 1 ? &index_at<std::uint8_t> : idx_bytes == 2 ? &index_at<std::uint16_t> : idx_bytes == 4 ? &index_at<std::uint32_t> : &index_at<std::uint64_t>;
+  auto range = [&](std::size_t b, std::size_t e) {
+    constexpr std::size_t kBatch = 256;
+    std::uint64_t off[kBatch];
+    unsigned within[kBatch];
+    alignas(16) std::uint8_t blocks[16 * kBatch];
+    for (std::size_t i0 = b; i0 < e; i0 += kBatch) {
+      const std::size_t m = std::min(kBatch, e - i0);
+      for (std::size_t j = 0; j < m; ++j) {
+        const std::uint64_t byte = ((static_cast<std::uint64_t>(i0 + j) << bits) + (at(idx, i0 + j) & mask)) * elem_bytes;
+        off[j] = byte >> 4;
+        within[j] = static_cast<unsigned>(byte & 15);
+      }
+      fn(k, hi, lo, off, blocks, m);
+      for (std::size_t j = 0; j < m; ++j) std::memcpy(o + (i0 + j) * elem_bytes, blocks + 16 * j + within[j], elem_bytes);
+    }
+  };
+  constexpr std::size_t kParallel = 1 << 14;
+  if (n >= 2 * kParallel) parallel_for(n, kParallel, range);
+  else range(0, n);
 }
 
 }  // namespace lutmpc

@@ -20,6 +20,14 @@ void ctr_blocks_aesni(const AesKey& k, std::uint64_t hi, std::uint64_t lo, std::
 void ctr_blocks_vaes(const AesKey& k, std::uint64_t hi, std::uint64_t lo, std::uint8_t* out, std::size_t nblocks);
 #endif
 
+/** Keystream blocks at scattered counters: out block j = AES(iv + off[j]) (128-bit add); n blocks. */
+void ctr_blocks_at_portable(const AesKey& k, std::uint64_t hi, std::uint64_t lo, const std::uint64_t* off, std::uint8_t* out,
+                            std::size_t n);
+#if defined(__x86_64__) || defined(__i386__)
+void ctr_blocks_at_aesni(const AesKey& k, std::uint64_t hi, std::uint64_t lo, const std::uint64_t* off, std::uint8_t* out,
+                         std::size_t n);
+#endif
+
 /** Write counter block (hi, lo) in big-endian bytes. */
 inline void store_counter(std::uint8_t* dst, std::uint64_t hi, std::uint64_t lo) {
   for (int i = 0; i < 8; ++i) {

@@ -80,6 +80,16 @@ void ctr_blocks_portable(const AesKey& k, std::uint64_t hi, std::uint64_t lo, st
   }
 }
 
+void ctr_blocks_at_portable(const AesKey& k, std::uint64_t hi, std::uint64_t lo, const std::uint64_t* off, std::uint8_t* out,
+                            std::size_t n) {
+  std::uint8_t ctr[16];
+  for (std::size_t b = 0; b < n; ++b) {
+    const std::uint64_t l = lo + off[b];
+    store_counter(ctr, hi + (l < lo ? 1 : 0), l);
+    encrypt_block(k, ctr, out + 16 * b);
+  }
+}
+
 }  // namespace detail
 
 void aes128_encrypt_block_portable(const std::uint8_t key[16], const std::uint8_t in[16], std::uint8_t out[16]) {

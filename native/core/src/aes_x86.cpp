@@ -39,6 +39,30 @@ __attribute__((target("aes,sse4.1"))) void ctr_blocks_aesni(const AesKey& k, std
   }
 }
 
+__attribute__((target("aes,sse4.1"))) void ctr_blocks_at_aesni(const AesKey& k, std::uint64_t hi, std::uint64_t lo,
+                                                                const std::uint64_t* off, std::uint8_t* out, std::size_t n) {
+  __m128i rk[11];
+  for (int i = 0; i < 11; ++i) rk[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(k.rk[i]));
+  auto block = [&](std::uint64_t d) {
+    const std::uint64_t l = lo + d;
+    const std::uint64_t h = hi + (l < lo ? 1 : 0);
+    return _mm_xor_si128(_mm_set_epi64x(static_cast<long long>(__builtin_bswap64(l)), static_cast<long long>(__builtin_bswap64(h))), rk[0]);
+  };
+  std::size_t b = 0;
+  for (; b + 8 <= n; b += 8) {
+    __m128i x[8];
+    for (int j = 0; j < 8; ++j) x[j] = block(off[b + j]);
+    for (int r = 1; r < 10; ++r)
+      for (int j = 0; j < 8; ++j) x[j] = _mm_aesenc_si128(x[j], rk[r]);
+    for (int j = 0; j < 8; ++j) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * (b + j)), _mm_aesenclast_si128(x[j], rk[10]));
+  }
+  for (; b < n; ++b) {
+    __m128i x = block(off[b]);
+    for (int r = 1; r < 10; ++r) x = _mm_aesenc_si128(x, rk[r]);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * b), _mm_aesenclast_si128(x, rk[10]));
+  }
+}
+
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11
 __attribute__((target("vaes,avx512f,aes,sse4.1"))) void ctr_blocks_vaes(const AesKey& k, std::uint64_t hi, std::uint64_t lo,
                                                                         std::uint8_t* out, std::size_t nblocks) {

@@ -31,7 +31,7 @@ import type { RingArray, RingBits } from '../../kernels/types.js';
 import { correction, type PhaseCost, type ProtocolCost } from '../cost.js';
 import type { Dealing, Offline } from '../dealer.js';
 import type { Material } from '../material.js';
-import { item } from '../protocols/common.js';
+import { item, tableItem, type TableShare } from '../protocols/common.js';
 import * as R from '../ring.js';
 import type { Round } from '../round.js';
 import { matDims, shapeSize, type Masked, type MaskOf } from '../sharing.js';
@@ -88,12 +88,12 @@ async function dealMax(d: Dealing, p: string, L: RingBits, w: number, ra: RingAr
     t = rotateTables(reluTable(w + 1, L), w + 1, L, 1, R.sub(L, ra, rb));
     addPerElement(L, t, w + 1, R.sub(L, rho, rb));
   }
-  await d.share(`${p}t`, L, n * 2 ** (w + 1), t);
+  await d.shareTable(`${p}t`, L, n * 2 ** (w + 1), t);
   return rho;
 }
 
 /** Online max with material taken: reserves one slot of `r` now. */
-function maxWith(r: Round, L: RingBits, w: number, ma: RingArray, mb: RingArray, t: RingArray): Promise<RingArray> {
+function maxWith(r: Round, L: RingBits, w: number, ma: RingArray, mb: RingArray, t: TableShare): Promise<RingArray> {
   const slot = r.reserve(L, ma.length, 'max');
   return lookup(t, w + 1, R.sub(L, ma, mb)).then((v) => {
     if (r.party.id === 'P1') R.add(L, v, mb, v);
@@ -111,7 +111,7 @@ export function maxOffline(off: Offline, a: MaskOf, b: MaskOf, w: number): Promi
 export function max(r: Round, a: Masked, b: Masked, w: number): Promise<Masked> {
   const n = checkPair('max', a, b, w);
   const { tag, items } = r.party.take('max');
-  const t = item(items, tag, 't', a.l, n * 2 ** (w + 1));
+  const t = tableItem(items, tag, 't', a.l, n * 2 ** (w + 1));
   const rho = item(items, tag, 'r', a.l, n);
   return maxWith(r, a.l, w, a.m, b.m, t).then((m) => ({ l: a.l, shape: a.shape, m, r: rho }));
 }
@@ -205,7 +205,7 @@ export async function rowMax(seq: RoundSeq, x: Masked, w: number): Promise<Maske
   let k = 0;
   for (const c of levels(cols)) {
     const h = Math.floor(c / 2);
-    const t = item(items, tag, `L${k}.t`, L, rows * h * 2 ** (w + 1));
+    const t = tableItem(items, tag, `L${k}.t`, L, rows * h * 2 ** (w + 1));
     const rho = item(items, tag, `L${k}.r`, L, rows * h);
     k++;
     const sm = split(m, rows, c), sr = split(r, rows, c);
@@ -273,7 +273,7 @@ export function rowArgmaxOffline(off: Offline, x: MaskOf, w: number): Promise<[M
         st = rotateTables(geTable(w + 1, L), w + 1, L, 1, R.sub(L, sv.even, sv.odd));
         addPerElement(L, st, w + 1, sigma);
       }
-      await d.share(`${p}st`, L, rows * h * 2 ** (w + 1), st);
+      await d.shareTable(`${p}st`, L, rows * h * 2 ** (w + 1), st);
       let idxMask: RingArray;
       if (k === 0) {
         idxMask = R.neg(L, sigma); // idx = b_idx − s: mask −σ
@@ -298,9 +298,9 @@ export function rowArgmaxOffline(off: Offline, x: MaskOf, w: number): Promise<[M
 function takeLevel(items: Material, tag: string, k: number, L: RingBits, pairs: number, w: number) {
   const p = `L${k}.`;
   return {
-    t: item(items, tag, `${p}t`, L, pairs * 2 ** (w + 1)),
+    t: tableItem(items, tag, `${p}t`, L, pairs * 2 ** (w + 1)),
     rho: item(items, tag, `${p}r`, L, pairs),
-    st: item(items, tag, `${p}st`, L, pairs * 2 ** (w + 1)),
+    st: tableItem(items, tag, `${p}st`, L, pairs * 2 ** (w + 1)),
     sigma: item(items, tag, `${p}sr`, L, pairs),
     zeta: k >= 1 ? item(items, tag, `${p}zr`, L, pairs) : undefined,
     c: k >= 1 ? item(items, tag, `${p}c`, L, pairs) : undefined,

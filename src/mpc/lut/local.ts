@@ -5,6 +5,8 @@
  * arrays between ring widths. Element-wise work goes through the Kernels.
  */
 import { allocRing, ringBytes, type RingArray, type RingBits } from '../../kernels/types.js';
+import { ProtocolError } from '../../errors.js';
+import type { TableShare } from '../protocols/common.js';
 import { kernels, reduceBits } from '../ring.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -80,6 +82,13 @@ export function concatIndex(ms: readonly { l: RingBits; m: RingArray }[], bits: 
 }
 
 /** Read each element's rotated table at its public index: out[i] = tables[i·2^bits + (idx[i] mod 2^bits)]. */
-export function lookup(tables: RingArray, bits: number, idx: RingArray): Promise<RingArray> {
+export function lookup(tables: TableShare, bits: number, idx: RingArray): Promise<RingArray> {
+  if ('prg' in tables) {
+    const { l, prg } = tables;
+    if (prg.n !== idx.length * 2 ** bits) {
+      return Promise.reject(new ProtocolError(`lookup: a keystream table share of ${prg.n} entries does not fit ${idx.length} elements × 2^${bits}`));
+    }
+    return kernels().prgGather(prg.key, prg.iv, l, bits, idx) as Promise<RingArray>;
+  }
   return kernels().gatherPerElement(tables as AnyArr, bits, idx) as Promise<RingArray>;
 }

@@ -12,10 +12,12 @@
  *   2. P0 builds every element's rotated table T'_i[j] = T_c(i)((j − r_i) mod 2^n)
  *      (digit-wise for multi-input), adds ρ_i to all its entries, and deals
  *      additive shares of the N·2^n entries: P1's from the P0–P1 stream
- *      (never sent), P2's correction sent (the only offline bytes).
+ *      (never sent, never expanded: P1 keeps the keystream reference,
+ *      `Dealing.shareTable`), P2's correction sent (the only offline bytes).
  * Online (P1, P2):
- *   3. Pi reads its share at the public index m_i mod 2^n (kernel gather):
- *      additive shares of T(x_i) + ρ_i, zero bytes.
+ *   3. Pi reads its share at the public index m_i mod 2^n (P2: kernel
+ *      gather from the stored tables; P1: `prgGather`, one AES block per
+ *      element): additive shares of T(x_i) + ρ_i, zero bytes.
  *   4. Masked output: the shares go into the caller's round, which opens
  *      m_y = T(x) + ρ (one round, batched with the round's other slots);
  *      `lutAdditive` stops after step 3 (no round).
@@ -29,7 +31,7 @@ import type { RingArray, RingBits } from '../../kernels/types.js';
 import { correction, exchange, NO_COST, type ProtocolCost } from '../cost.js';
 import type { Dealing, Offline } from '../dealer.js';
 import type { Party } from '../party.js';
-import { item } from '../protocols/common.js';
+import { item, tableItem, type TableShare } from '../protocols/common.js';
 import * as R from '../ring.js';
 import type { Round } from '../round.js';
 import { shapeSize, type Additive, type Masked, type MaskOf, type Shape } from '../sharing.js';
@@ -104,7 +106,7 @@ export async function dealLut(
     value = build();
     if (rho) addPerElement(l, value, bits, rho);
   }
-  await d.share(`${prefix}t`, l, n * 2 ** bits, value);
+  await d.shareTable(`${prefix}t`, l, n * 2 ** bits, value);
   return rho;
 }
 
@@ -136,7 +138,7 @@ export function lut(r: Round, x: Masked, spec: LutSpec): Promise<Masked> {
   checkInput('lut', x, spec.bits);
   const n = shapeSize(x.shape);
   const { tag, items } = r.party.take('lut');
-  return lutWith(r, x, spec, item(items, tag, 't', spec.l, n * 2 ** spec.bits), item(items, tag, 'r', spec.l, n));
+  return lutWith(r, x, spec, tableItem(items, tag, 't', spec.l, n * 2 ** spec.bits), item(items, tag, 'r', spec.l, n));
 }
 
 /**
@@ -144,7 +146,7 @@ export function lut(r: Round, x: Masked, spec: LutSpec): Promise<Masked> {
  * party's rotated-table shares, `rho`: its output-mask share): reserves one
  * slot of round `r` now, reads, opens.
  */
-export function lutWith(r: Round, x: Masked, spec: LutSpec, t: RingArray, rho: RingArray, proto = 'lut'): Promise<Masked> {
+export function lutWith(r: Round, x: Masked, spec: LutSpec, t: TableShare, rho: RingArray, proto = 'lut'): Promise<Masked> {
   const slot = r.reserve(spec.l, rho.length, proto);
   return lookup(t, spec.bits, x.m).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: x.shape, m, r: rho })));
 }
@@ -154,7 +156,7 @@ export async function lutAdditive(p: Party, x: Masked, spec: LutSpec): Promise<A
   checkInput('lutAdditive', x, spec.bits);
   const n = shapeSize(x.shape);
   const { tag, items } = p.take('lutAdditive');
-  const t = item(items, tag, 't', spec.l, n * 2 ** spec.bits);
+  const t = tableItem(items, tag, 't', spec.l, n * 2 ** spec.bits);
   return { l: spec.l, shape: x.shape, s: await lookup(t, spec.bits, x.m) };
 }
 
@@ -195,7 +197,7 @@ export function lutMulti(r: Round, xs: readonly Masked[], spec: LutMultiSpec): P
   const B = spec.bits.reduce((a, b) => a + b, 0);
   const slot = r.reserve(spec.l, n, 'lutMulti');
   const { tag, items } = r.party.take('lutMulti');
-  const t = item(items, tag, 't', spec.l, n * 2 ** B);
+  const t = tableItem(items, tag, 't', spec.l, n * 2 ** B);
   const rho = item(items, tag, 'r', spec.l, n);
   const idx = concatIndex(xs, spec.bits);
   return lookup(t, B, idx).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: xs[0]!.shape, m, r: rho })));
@@ -206,6 +208,6 @@ export async function lutMultiAdditive(p: Party, xs: readonly Masked[], spec: Lu
   const n = checkMulti('lutMultiAdditive', xs, spec.bits);
   const B = spec.bits.reduce((a, b) => a + b, 0);
   const { tag, items } = p.take('lutMultiAdditive');
-  const t = item(items, tag, 't', spec.l, n * 2 ** B);
+  const t = tableItem(items, tag, 't', spec.l, n * 2 ** B);
   return { l: spec.l, shape: xs[0]!.shape, s: await lookup(t, B, concatIndex(xs, spec.bits)) };
 }

@@ -31,7 +31,7 @@ import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskOf } from '../sharing.js';
 import { dealLut, lutWith, type DealerTable } from './lut.js';
 import { dealShift, reduce, reduceMask, runShift, shiftCost, shiftPlan, takeShift, type MaskBitsOf, type MaskedBits } from './shift.js';
-import { item } from '../protocols/common.js';
+import { item, tableItem, type TableShare } from '../protocols/common.js';
 import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
 import { checkIndexBits, checkTables, rotateTables } from './tables.js';
@@ -101,7 +101,7 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec): 
   const { tag, items } = seq.party.take('requant');
   const sm = plan.steps.length > 0 ? takeShift(items, tag, 's.', plan, n) : [];
   const om = Array.from({ length: spec.outputs }, (_, k) => ({
-    t: item(items, tag, `o${k}.t`, spec.l, n * 2 ** spec.bits),
+    t: tableItem(items, tag, `o${k}.t`, spec.l, n * 2 ** spec.bits),
     rho: item(items, tag, `o${k}.r`, spec.l, n),
   }));
   const t = plan.steps.length > 0 ? await runShift(seq, y, plan, sm) : reduce(y, spec.bits);

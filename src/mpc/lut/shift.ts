@@ -48,7 +48,7 @@ import { allocRing, type RingArray, type RingBits } from '../../kernels/types.js
 import { correction, NO_COST, type PhaseCost, type ProtocolCost } from '../cost.js';
 import type { Dealing, Offline } from '../dealer.js';
 import type { Material } from '../material.js';
-import { item } from '../protocols/common.js';
+import { item, tableItem, type TableShare } from '../protocols/common.js';
 import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskOf, type Shape } from '../sharing.js';
 import { convert, highPart, keepLow, lookup, ringFor } from './local.js';
@@ -230,19 +230,19 @@ export async function dealShift(
     const st = plan.steps[k]!;
     const rho = await d.mask(`${prefix}r${k}`, st.L, n);
     const tables = d.role === 'P0' ? shiftStepTables(plan, k, cur, rho, w, opts.s, signed) : undefined;
-    await d.share(`${prefix}b${k}`, st.L, n * 2 ** st.c, tables);
+    await d.shareTable(`${prefix}b${k}`, st.L, n * 2 ** st.c, tables);
     cur = { l: st.L, r: rho };
   }
   return outOf(plan.steps[plan.steps.length - 1]!, x.shape, cur.r);
 }
 
 /** The material of a planned shift from a taken entry. */
-export function takeShift(items: Material, tag: string, prefix: string, plan: { steps: ShiftStep[] }, n: number): { rho: RingArray; b: RingArray }[] {
-  return plan.steps.map((st, k) => ({ rho: item(items, tag, `${prefix}r${k}`, st.L, n), b: item(items, tag, `${prefix}b${k}`, st.L, n * 2 ** st.c) }));
+export function takeShift(items: Material, tag: string, prefix: string, plan: { steps: ShiftStep[] }, n: number): { rho: RingArray; b: TableShare }[] {
+  return plan.steps.map((st, k) => ({ rho: item(items, tag, `${prefix}r${k}`, st.L, n), b: tableItem(items, tag, `${prefix}b${k}`, st.L, n * 2 ** st.c) }));
 }
 
 /** Run the planned steps online, one round each from `seq`. */
-export async function runShift(seq: RoundSeq, x: MaskedBits, plan: { steps: ShiftStep[] }, mats: { rho: RingArray; b: RingArray }[]): Promise<MaskedBits> {
+export async function runShift(seq: RoundSeq, x: MaskedBits, plan: { steps: ShiftStep[] }, mats: { rho: RingArray; b: TableShare }[]): Promise<MaskedBits> {
   let cur: { l: RingBits; m: RingArray } = { l: x.l, m: x.m };
   for (let k = 0; k < plan.steps.length; k++) {
     const st = plan.steps[k]!;
@@ -268,7 +268,7 @@ function outOf(last: ShiftStep, shape: Shape, r: RingArray): MaskBitsOf {
 }
 
 /** One step of the shift (batched into round `r`): the next masked value. */
-function shiftStep(r: Round, cur: { l: RingBits; m: RingArray }, st: ShiftStep, table: RingArray): Promise<RingArray> {
+function shiftStep(r: Round, cur: { l: RingBits; m: RingArray }, st: ShiftStep, table: TableShare): Promise<RingArray> {
   const n = cur.m.length;
   const slot = r.reserve(st.L, n, 'shift');
   return lookup(table, st.c, cur.m).then((v) => {

@@ -10,6 +10,17 @@ namespace lutmpc {
 /** Fill out[0, len) with the keystream (= CTR encryption of zeros). AES-NI/VAES when enabled, else portable. */
 void aes128_ctr_keystream(const std::uint8_t key[16], const std::uint8_t iv[16], std::uint8_t* out, std::size_t len);
 
+/**
+ * Per-element reads of a keystream seen as an array of little-endian
+ * elem_bytes-wide integers (elem_bytes in {1, 2, 4, 8}), laid out like
+ * per-element tables: out[i] = element (i << bits) + (idx[i] mod 2^bits).
+ * Equals aes128_ctr_keystream over n << bits elements followed by
+ * gather_per_element, at one AES block per element and without the
+ * n << bits elements in memory (a party's pseudo-random table share).
+ */
+void aes128_ctr_gather(const std::uint8_t key[16], const std::uint8_t iv[16], std::size_t elem_bytes, unsigned bits,
+                       std::size_t idx_bytes, const void* idx, void* out, std::size_t n);
+
 /** One block with the portable code (test reference). */
 void aes128_encrypt_block_portable(const std::uint8_t key[16], const std::uint8_t in[16], std::uint8_t out[16]);
 
