@@ -199,6 +199,23 @@ int table_ring(napi_typedarray_type t) {
 }
 
 // gatherShared(table, bits, idx, out?) / gatherPerElement(tables, bits, idx, out?) -> Promise<out>
+// Table index width: an integer 1 <= bits <= kGatherMaxBits.
+unsigned index_bits(Napi::Env env, const Napi::Value& v, const std::string& fn) {
+  const double bd = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!v.IsNumber() || !(bd >= 1) || bd > lutmpc::kGatherMaxBits || bd != static_cast<double>(static_cast<int>(bd))) {
+    std::string s = v.IsNumber() ? v.ToString().Utf8Value() : describe(v);
+    range_error(env, fn + ": table index width bits=" + s + " is out of range (1 <= bits <= " + std::to_string(lutmpc::kGatherMaxBits) + ")");
+  }
+  return static_cast<unsigned>(bd);
+}
+
+// Indices: any unsigned ring array (only the low `bits` bits are used).
+View index_array(Napi::Env env, const Napi::Value& v, const std::string& fn) {
+  if (!v.IsTypedArray() || !table_ring(v.As<Napi::TypedArray>().TypedArrayType()))
+    type_error(env, fn + ": argument 'idx' must be a Uint8Array, Uint16Array, Uint32Array or BigUint64Array, got " + describe(v));
+  return typed(env, v, fn, "idx");
+}
+
 Napi::Value Gather(const Napi::CallbackInfo& info, bool perElement) {
   Napi::Env env = info.Env();
   const std::string fn = perElement ? "gatherPerElement" : "gatherShared";
@@ -207,15 +224,8 @@ Napi::Value Gather(const Napi::CallbackInfo& info, bool perElement) {
   int l = info[0].IsTypedArray() ? table_ring(info[0].As<Napi::TypedArray>().TypedArrayType()) : 0;
   if (!l) type_error(env, fn + ": argument '" + tname + "' must be " + anyRing + ", got " + describe(info[0]));
   View table = typed(env, info[0], fn, tname);
-  const double bd = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-  if (!info[1].IsNumber() || !(bd >= 1) || bd > lutmpc::kGatherMaxBits || bd != static_cast<double>(static_cast<int>(bd))) {
-    std::string s = info[1].IsNumber() ? info[1].ToString().Utf8Value() : describe(info[1]);
-    range_error(env, fn + ": table index width bits=" + s + " is out of range (1 <= bits <= " + std::to_string(lutmpc::kGatherMaxBits) + ")");
-  }
-  const unsigned bits = static_cast<unsigned>(bd);
-  if (!info[2].IsTypedArray() || !table_ring(info[2].As<Napi::TypedArray>().TypedArrayType()))
-    type_error(env, fn + ": argument 'idx' must be " + anyRing + ", got " + describe(info[2]));
-  View idx = typed(env, info[2], fn, "idx");
+  const unsigned bits = index_bits(env, info[1], fn);
+  View idx = index_array(env, info[2], fn);
   const std::size_t size = std::size_t{1} << bits;
   if (perElement) need_length(env, table, checked_mul(env, idx.length, size, fn, "idx.length*2^bits"), fn, tname, "idx.length*2^bits");
   else need_length(env, table, size, fn, tname, "2^bits");
@@ -249,19 +259,25 @@ View bytes(Napi::Env env, const Napi::Value& v, const std::string& fn, const cha
   return typed(env, v, fn, name);
 }
 
-// prgFill(key, iv, out) -> Promise<out>
-Napi::Value PrgFill(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const std::string fn = "prgFill";
+// Check arguments 0 and 1 (16-byte key and counter block) and copy them now:
+// the caller may reuse its arrays as soon as the call returns.
+void key_iv(Napi::Env env, const Napi::CallbackInfo& info, const std::string& fn, std::array<std::uint8_t, 16>& k,
+            std::array<std::uint8_t, 16>& c) {
   View key = bytes(env, info[0], fn, "key");
   if (key.length != 16) range_error(env, fn + ": argument 'key' must be 16 bytes, got " + std::to_string(key.length));
   View iv = bytes(env, info[1], fn, "iv");
   if (iv.length != 16) range_error(env, fn + ": argument 'iv' must be 16 bytes, got " + std::to_string(iv.length));
-  View out = bytes(env, info[2], fn, "out");
-  // Copy key and iv now: the caller may reuse them as soon as we return.
-  std::array<std::uint8_t, 16> k, c;
   std::memcpy(k.data(), key.data, 16);
   std::memcpy(c.data(), iv.data, 16);
+}
+
+// prgFill(key, iv, out) -> Promise<out>
+Napi::Value PrgFill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "prgFill";
+  std::array<std::uint8_t, 16> k, c;
+  key_iv(env, info, fn, k, c);
+  View out = bytes(env, info[2], fn, "out");
   std::uint8_t* po = static_cast<std::uint8_t*>(out.data);
   const std::size_t len = out.length;
 #ifdef LUTMPC_WITH_CUDA
@@ -278,25 +294,13 @@ Napi::Value PrgFill(const Napi::CallbackInfo& info) {
 Napi::Value PrgGather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string fn = "prgGather";
-  View key = bytes(env, info[0], fn, "key");
-  if (key.length != 16) range_error(env, fn + ": argument 'key' must be 16 bytes, got " + std::to_string(key.length));
-  View iv = bytes(env, info[1], fn, "iv");
-  if (iv.length != 16) range_error(env, fn + ": argument 'iv' must be 16 bytes, got " + std::to_string(iv.length));
+  std::array<std::uint8_t, 16> k, c;
+  key_iv(env, info, fn, k, c);
   const int l = ring_bits(env, info[2], fn, false);
   if (l == 1) range_error(env, fn + ": ring Z_2^1 has no byte-element keystream layout (use l = 8, 16, 32 or 64)");
-  const double bd = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
-  if (!info[3].IsNumber() || !(bd >= 1) || bd > lutmpc::kGatherMaxBits || bd != static_cast<double>(static_cast<int>(bd))) {
-    std::string s = info[3].IsNumber() ? info[3].ToString().Utf8Value() : describe(info[3]);
-    range_error(env, fn + ": table index width bits=" + s + " is out of range (1 <= bits <= " + std::to_string(lutmpc::kGatherMaxBits) + ")");
-  }
-  const unsigned bits = static_cast<unsigned>(bd);
-  if (!info[4].IsTypedArray() || !table_ring(info[4].As<Napi::TypedArray>().TypedArrayType()))
-    type_error(env, fn + ": argument 'idx' must be a Uint8Array, Uint16Array, Uint32Array or BigUint64Array, got " + describe(info[4]));
-  View idx = typed(env, info[4], fn, "idx");
+  const unsigned bits = index_bits(env, info[3], fn);
+  View idx = index_array(env, info[4], fn);
   View o = out_array(env, info[5], fn, l, idx.length, "idx.length");
-  std::array<std::uint8_t, 16> k, c;
-  std::memcpy(k.data(), key.data, 16);
-  std::memcpy(c.data(), iv.data, 16);
   const void* pi = idx.data;
   void* po = o.data;
   const std::size_t eb = o.elemBytes, ib = idx.elemBytes, n = idx.length;

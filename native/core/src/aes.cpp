@@ -43,11 +43,8 @@ void aes128_ctr_keystream(const std::uint8_t key[16], const std::uint8_t iv[16],
   if (len == 0) return;
   detail::AesKey k;
   detail::aes128_expand(key, k);
-  std::uint64_t hi = 0, lo = 0;
-  for (int i = 0; i < 8; ++i) {
-    hi = (hi << 8) | iv[i];
-    lo = (lo << 8) | iv[8 + i];
-  }
+  std::uint64_t hi, lo;
+  detail::load_counter(iv, hi, lo);
   const BlocksFn fn = pick();
   const std::size_t full = len / 16;
   auto range = [&](std::size_t b, std::size_t e) {
@@ -89,11 +86,8 @@ void aes128_ctr_gather(const std::uint8_t key[16], const std::uint8_t iv[16], st
   if (n == 0) return;
   detail::AesKey k;
   detail::aes128_expand(key, k);
-  std::uint64_t hi = 0, lo = 0;
-  for (int i = 0; i < 8; ++i) {
-    hi = (hi << 8) | iv[i];
-    lo = (lo << 8) | iv[8 + i];
-  }
+  std::uint64_t hi, lo;
+  detail::load_counter(iv, hi, lo);
   const BlocksAtFn fn = pick_at();
   const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
   auto* o = static_cast<std::uint8_t*>(out);

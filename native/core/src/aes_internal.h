@@ -36,6 +36,15 @@ inline void store_counter(std::uint8_t* dst, std::uint64_t hi, std::uint64_t lo)
   }
 }
 
+/** Read a big-endian 128-bit counter block as (hi, lo). */
+inline void load_counter(const std::uint8_t* iv, std::uint64_t& hi, std::uint64_t& lo) {
+  hi = lo = 0;
+  for (int i = 0; i < 8; ++i) {
+    hi = (hi << 8) | iv[i];
+    lo = (lo << 8) | iv[8 + i];
+  }
+}
+
 /** (hi, lo) += 1 with carry. */
 inline void ctr_inc(std::uint64_t& hi, std::uint64_t& lo) {
   if (++lo == 0) ++hi;
