@@ -24,8 +24,9 @@ import { ProtocolError } from '../errors.js';
 import type { Offline } from '../mpc/dealer.js';
 import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import type { DealerLn, DealerModel } from './dealer-model.js';
+import type { DealerTable } from '../mpc/lut/lut.js';
 import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulStep, requantStep, type Engine } from './engine.js';
-import { add, broadcastRows, centre, concatCols, firstRows, rowSum, sliceCols, subDiagonal, transpose, type SV } from './values.js';
+import { add, broadcastRows, centre, concatCols, firstRows, rowBlock, rowSum, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
 /** What every party knows about the model: its shape (T, also public, is passed per sentence). */
 export interface PublicShape {
@@ -96,6 +97,26 @@ export interface SecureOptions {
 /** Chunk of the 12-bit-index requants (public shift 20 = 2 rounds of 10 bits; per-row tensors, so cheap). */
 export const CHUNK12 = 10;
 
+/**
+ * Per-head tables (one channel each) as one table set for the heads stacked
+ * row-wise: output k's channel h is head h's table, applied to the h-th
+ * contiguous block of elements. P0 only (undefined elsewhere).
+ */
+function headTables(perHead: readonly (readonly DealerTable[])[] | undefined): DealerTable[] | undefined {
+  if (!perHead) return undefined;
+  const nh = perHead.length;
+  return perHead[0]!.map((first, k) => {
+    const S = first.data.length;
+    const data = new Uint32Array(nh * S);
+    perHead.forEach((t, h) => {
+      const tk = t[k]!;
+      if (tk.channels !== 1 || tk.data.length !== S) throw new ProtocolError(`head tables: head ${h} output ${k} is not a single ${S}-entry table`);
+      data.set(tk.data as Uint32Array, h * S);
+    });
+    return { data, channels: nh, blocks: true };
+  });
+}
+
 /** LayerNorm (three requants) on v, which already carries the centre factor. Returns [h8, hr?]. */
 async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: DealerLn): Promise<SV[]> {
   const CH12 = CHUNK12;
@@ -146,14 +167,16 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     const Vh = heads.map((h) => sliceCols(v!, h * dh, dh));
     const S = await E.round('attn', heads.map((h) => matmulStep(Qh[h]!, KhT[h]!)));
     await E.flush('attn');
-    const Ex = await E.lockstep('softmax', heads.map((h) => requantStep(subDiagonal(S[h]!), 8, 2, D?.score[h], CH8)));
-    const Z = await Promise.all(heads.map((h) => rowSum(Ex[h]![1]!)));
-    const zr = await E.lockstep('softmax', [...heads.map((h) => requantStep(Z[h]!, 12, 1, D?.zinv[h], CH12)), firstRoundOf(heads.map((h) => matmulStep(Ex[h]![0]!, Vh[h]!)))]);
+    // The heads' element-wise stages run stacked row-wise (head h = rows h·R …),
+    // one protocol call each with per-head tables: same material and bytes as
+    // one call per head, but one large kernel call instead of nh small ones.
+    const [[Es, E2s]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 8, 2, headTables(D?.score), CH8)]);
+    const Zs = await rowSum(E2s!);
+    const zr = await E.lockstep('softmax', [requantStep(Zs, 12, 1, headTables(D?.zinv), CH12), firstRoundOf(heads.map((h) => matmulStep(rowBlock(Es!, h * R, R), Vh[h]!)))]);
     await E.flush('softmax');
-    const U = zr[nh]!;
-    const Y = await E.round('attn', heads.map((h) => mulStep(U[h]!, broadcastRows(zr[h]![0]!, dh))));
-    const C = await E.lockstep('attn', heads.map((h) => requantStep(Y[h]!, 8, 1, D?.ctx[h], CH8)));
-    const ctx = concatCols(C.map((c) => c[0]!));
+    const [Ys] = await E.round('attn', [mulStep(stackRows(zr[1]!), broadcastRows(zr[0]![0]!, dh))]);
+    const [[Cs]] = await E.lockstep('attn', [requantStep(Ys!, 8, 1, headTables(D?.ctx), CH8)]);
+    const ctx = concatCols(heads.map((h) => rowBlock(Cs!, h * R, R)));
     await E.flush('attn');
 
     const [o0] = await E.round('proj', [linearStep(ctx, W.o, D?.o.bias)]);

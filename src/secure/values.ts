@@ -63,6 +63,30 @@ export function sliceCols(x: SV, c0: number, w: number): SV {
   });
 }
 
+/** Rows r0 … r0+rows−1 (a view: row-major rows are contiguous). */
+export function rowBlock(x: SV, r0: number, rows: number): SV {
+  const C = x.shape[1];
+  return map(x, [rows, C], (a) => a.subarray(r0 * C, (r0 + rows) * C));
+}
+
+/** Matrices of equal width stacked vertically (row-major: one concatenation). */
+export function stackRows(parts: readonly SV[]): SV {
+  const C = parts[0]!.shape[1];
+  if (parts.some((p) => p.shape[1] !== C)) throw new ShapeError(`stackRows: widths ${parts.map((p) => p.shape[1]).join(', ')} differ`);
+  const rows = parts.reduce((a, p) => a + p.shape[0], 0);
+  const cat = (pick: (p: SV) => Uint32Array): Uint32Array => {
+    const o = new Uint32Array(rows * C);
+    let off = 0;
+    for (const p of parts) {
+      o.set(pick(p), off);
+      off += p.shape[0] * C;
+    }
+    return o;
+  };
+  const r = cat((p) => p.r);
+  return parts[0]!.m ? { l: 32, shape: [rows, C], r, m: cat((p) => p.m!) } : { l: 32, shape: [rows, C], r };
+}
+
 /** Side-by-side concatenation of equal-height matrices. */
 export function concatCols(parts: readonly SV[]): SV {
   const rows = parts[0]!.shape[0];

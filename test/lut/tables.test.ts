@@ -62,6 +62,24 @@ describe('rotated tables (every input × every mask)', () => {
     expect(got).toEqual(want);
   });
 
+  it('block channels: element i uses table ⌊i / (N / C)⌋ (heads stacked one after another), every input × every mask', async () => {
+    const bits = 4, l: RingBits = 32, C = 3, S = 2 ** bits;
+    const T = randRing(l, C * S);
+    const per = S * S; // each block: every input under every mask
+    const N = C * per;
+    const r = new Uint32Array(N), m = new Uint32Array(N), want: bigint[] = [];
+    const TT = big(T);
+    for (let i = 0; i < N; i++) {
+      const c = Math.floor(i / per), q = i % S, x = Math.floor(i / S) % S;
+      r[i] = q;
+      m[i] = (x + q) % S;
+      want.push(TT[c * S + x]!);
+    }
+    expect(big(await lookup(rotateTables(T, bits, l, C, r, true), bits, m))).toEqual(want);
+    // The cyclic layout reads other tables for the same elements.
+    expect(big(await lookup(rotateTables(T, bits, l, C, r), bits, m))).not.toEqual(want);
+  });
+
   it('masks in a 64-bit ring (BigUint64Array) rotate by their low bits', async () => {
     const T = randRing(8, 256);
     const r = randRing(64, 500) as BigUint64Array;

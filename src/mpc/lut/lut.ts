@@ -56,6 +56,12 @@ export interface LutMultiSpec {
 export interface DealerTable {
   data: RingArray;
   channels: number;
+  /**
+   * Which channel element i uses: i mod channels (false, default: channel =
+   * column of a row-major matrix) or ⌊i·channels / N⌋ (true: contiguous
+   * blocks, e.g. attention heads stacked one after another).
+   */
+  blocks?: boolean;
 }
 
 export function lutCost(s: { n: number; bits: number; l: RingBits; masked?: boolean }): ProtocolCost {
@@ -128,7 +134,7 @@ export function lutOffline(off: Offline, x: MaskOf, spec: LutSpec, table?: Deale
   const n = shapeSize(x.shape);
   if (table) checkTables(what, table.data, spec.bits, spec.l, table.channels, n);
   return off.deal(what, async (d) => {
-    const rho = await dealLut(d, '', n, spec.bits, spec.l, masked, () => rotateTables(table!.data, spec.bits, spec.l, table!.channels, x.r));
+    const rho = await dealLut(d, '', n, spec.bits, spec.l, masked, () => rotateTables(table!.data, spec.bits, spec.l, table!.channels, x.r, table!.blocks));
     return rho ? { l: spec.l, shape: x.shape, r: rho } : undefined;
   });
 }

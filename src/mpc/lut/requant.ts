@@ -86,7 +86,7 @@ export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, t
     const outs: MaskOf[] = [];
     for (let k = 0; k < spec.outputs; k++) {
       const t = tables?.[k];
-      const rho = await dealLut(d, `o${k}.`, n, spec.bits, spec.l, true, () => rotateTables(t!.data, spec.bits, spec.l, t!.channels, idx.r));
+      const rho = await dealLut(d, `o${k}.`, n, spec.bits, spec.l, true, () => rotateTables(t!.data, spec.bits, spec.l, t!.channels, idx.r, t!.blocks));
       outs.push({ l: spec.l, shape: y.shape, r: rho! });
     }
     return outs;

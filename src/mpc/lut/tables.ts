@@ -86,19 +86,21 @@ function doubled(table: RingArray, bits: number, channels: number): RingArray {
 }
 
 /**
- * Per-element rotated tables: out[i·2^n + j] = T_{i mod channels}[(j − r_i) mod 2^n].
- * `r` holds the masks in any ring (only the low n bits matter). Output in
- * the table's ring, `r.length · 2^n` entries.
+ * Per-element rotated tables: out[i·2^n + j] = T_c(i)[(j − r_i) mod 2^n] with
+ * c(i) = i mod channels, or ⌊i / (N / channels)⌋ when `blocks` (contiguous
+ * blocks of elements share a table). `r` holds the masks in any ring (only
+ * the low n bits matter). Output in the table's ring, `r.length · 2^n` entries.
  */
-export function rotateTables(table: RingArray, bits: number, l: RingBits, channels: number, r: RingArray): RingArray {
+export function rotateTables(table: RingArray, bits: number, l: RingBits, channels: number, r: RingArray, blocks = false): RingArray {
   checkTables('rotateTables', table, bits, l, channels, r.length);
   const S = 2 ** bits;
   const N = r.length;
+  const per = N / channels;
   const rl = lowBits(r, bits);
   const d = doubled(table, bits, channels) as Uint32Array;
   const out = allocRing(l, N * S) as Uint32Array;
   for (let i = 0; i < N; i++) {
-    const base = 2 * S * (i % channels) + S - rl[i]!;
+    const base = 2 * S * (blocks ? Math.floor(i / per) : i % channels) + S - rl[i]!;
     out.set(d.subarray(base, base + S), i * S);
   }
   return out as RingArray;
