@@ -26,15 +26,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { BERT_BASE, formatCryptenBench, normalizeOurs, ratios, runCryptenBench } from '../src/bench/crypten.js';
+import { shapeFrom, shapeOptions, type ShapeCli } from '../src/cli/shape-options.js';
 import { writeReport } from './report.js';
 
-const program = new Command('crypten-vs-lutmpc')
-  .option('--layers <n>', 'encoder layers', String(BERT_BASE.layers))
-  .option('--hidden <n>', 'hidden size', String(BERT_BASE.hidden))
-  .option('--heads <n>', 'attention heads', String(BERT_BASE.heads))
-  .option('--ffn <n>', 'FFN size', String(BERT_BASE.ffn))
-  .option('--seq <n>', 'sequence length', String(BERT_BASE.seq))
-  .option('--vocab <n>', 'vocabulary size', String(BERT_BASE.vocab))
+const program = shapeOptions(new Command('crypten-vs-lutmpc'), BERT_BASE)
   .option('--run-layers <n>', 'CrypTen encoder layers actually run (rest extrapolated)')
   .option('--ours <file>', "this project's figures (JSON)")
   .option('--ours-cmd <cmd>', "command printing this project's figures as JSON (run as a child process)")
@@ -57,7 +52,7 @@ if (o['oursCmd']) {
   writeFileSync(path.join(out, 'ours.json'), JSON.stringify(oursJson, null, 1));
 }
 const report = await runCryptenBench({
-  shape: { layers: n('layers'), hidden: n('hidden'), heads: n('heads'), ffn: n('ffn'), seq: n('seq'), vocab: n('vocab') },
+  shape: shapeFrom(o as unknown as ShapeCli),
   runLayers: o['runLayers'] === undefined ? undefined : n('runLayers'),
   ours: typeof o['ours'] === 'string' ? o['ours'] : undefined,
   runOurs: o['ours'] !== false && typeof o['ours'] !== 'string' && !o['oursCmd'] ? (o['oursSmallOnly'] ? 'small' : true) : false,

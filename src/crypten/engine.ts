@@ -40,6 +40,7 @@ import { randomBytes } from 'node:crypto';
 import { ProtocolError, ShapeError } from '../errors.js';
 import type { Offline, Dealing } from '../mpc/dealer.js';
 import type { Party } from '../mpc/party.js';
+import { concatArrays } from '../kernels/types.js';
 import * as R from '../mpc/ring.js';
 import { Round } from '../mpc/round.js';
 import { item } from '../mpc/protocols/common.js';
@@ -70,17 +71,7 @@ const shl = (a: BigUint64Array, k: number): BigUint64Array => K().shift('shl', 6
 const shr = (a: BigUint64Array, k: number): BigUint64Array => K().shift('shr', 64, a, k);
 const scal = (a: BigUint64Array, c: bigint): BigUint64Array => K().mulScalar(64, a, c);
 
-function cat(parts: readonly BigUint64Array[]): BigUint64Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new BigUint64Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const cat = (parts: readonly BigUint64Array[]): BigUint64Array => concatArrays(parts, BigUint64Array);
 
 /** XOR shares of `value` for P1 (drawn from the P0–P1 stream) and P2 (sent), through the additive `share` of the dealer. */
 async function dealXor(d: Dealing, name: string, n: number, value?: BigUint64Array): Promise<BigUint64Array> {
@@ -99,6 +90,37 @@ async function dealXorMask(d: Dealing, name: string, n: number): Promise<BigUint
   if (d.role === 'P0') return xor(p.r1 as BigUint64Array, p.r2 as BigUint64Array);
   return p.own as BigUint64Array;
 }
+
+/** The two rings Beaver products run in (see CryptenEngine.beaver). */
+interface BeaverRing {
+  proto: string;
+  xor: boolean;
+  mask(d: Dealing, name: string, n: number): Promise<BigUint64Array>;
+  dealC(d: Dealing, n: number, c?: BigUint64Array): Promise<unknown>;
+  minus(a: BigUint64Array, b: BigUint64Array): BigUint64Array;
+  plus(a: BigUint64Array, b: BigUint64Array, out?: BigUint64Array): BigUint64Array;
+  times(a: BigUint64Array, b: BigUint64Array): BigUint64Array;
+}
+
+const ARITH: BeaverRing = {
+  proto: 'cmul',
+  xor: false,
+  mask: async (d, name, n) => (await d.mask(name, 64, n)) as BigUint64Array,
+  dealC: (d, n, c) => d.share('c', 64, n, c),
+  minus: sub,
+  plus: add,
+  times: mulE,
+};
+
+const XOR_RING: BeaverRing = {
+  proto: 'cand',
+  xor: true,
+  mask: dealXorMask,
+  dealC: (d, n, c) => dealXor(d, 'c', n, c),
+  minus: xor,
+  plus: xor,
+  times: and,
+};
 
 export class CryptenEngine {
   /** Accounting label for the next primitives (layer type). */
@@ -211,41 +233,56 @@ export class CryptenEngine {
   // ---- interactive primitives -----------------------------------------------------------------
 
   /**
+   * Beaver products of several pairs with ONE opening, in the arithmetic
+   * ring (×, +) or over XOR-shared words (AND, ⊕). Offline: deal a, b and
+   * c = a·b per pair (returns []). Online (beaver.py): open ε = x − a and
+   * δ = y − b for all pairs at once; z = c + ε·b + a·δ (+ ε·δ at P1).
+   */
+  private async beaver(pairs: readonly (readonly [Shared, Shared])[], r: BeaverRing): Promise<BigUint64Array[]> {
+    if (!this.online) {
+      await Promise.all(
+        pairs.map(([x]) =>
+          this.off!.deal(r.proto, async (d) => {
+            const n = size(x.shape);
+            const a = await r.mask(d, 'a', n);
+            const b = await r.mask(d, 'b', n);
+            await r.dealC(d, n, d.role === 'P0' ? r.times(a, b) : undefined);
+          }),
+        ),
+      );
+      return [];
+    }
+    const mats = pairs.map(([x]) => {
+      const n = size(x.shape);
+      const { tag, items } = this.party.take(r.proto);
+      return { n, a: item(items, tag, 'a', 64, n) as BigUint64Array, b: item(items, tag, 'b', 64, n) as BigUint64Array, c: item(items, tag, 'c', 64, n) as BigUint64Array };
+    });
+    const parts: BigUint64Array[] = [];
+    pairs.forEach(([x, y], i) => parts.push(r.minus(x.s, mats[i]!.a), r.minus(y.s, mats[i]!.b)));
+    const opened = r.xor ? await this.openXor(r.proto, cat(parts)) : await this.open(r.proto, cat(parts));
+    let off = 0;
+    return mats.map(({ n, a, b, c }) => {
+      const eps = opened.subarray(off, off + n);
+      const del = opened.subarray(off + n, off + 2 * n);
+      off += 2 * n;
+      const z = r.plus(c, r.times(eps, b));
+      r.plus(z, r.times(a, del), z);
+      if (this.isP1) r.plus(z, r.times(eps, del), z);
+      return z;
+    });
+  }
+
+  /**
    * Beaver products of several (x, y) pairs of equal sizes in ONE round.
    * `trunc` (default true): both operands are fixed point, divide by 2^16.
    */
   async mulMany(pairs: readonly (readonly [Shared, Shared])[], trunc = true): Promise<Shared[]> {
     for (const [x, y] of pairs) if (size(x.shape) !== size(y.shape)) throw new ShapeError(`crypten mul: [${x.shape}] vs [${y.shape}]`);
     if (!this.online) {
-      await Promise.all(pairs.map(([x]) => this.off!.deal('cmul', async (d) => {
-        const n = size(x.shape);
-        const a = (await d.mask('a', 64, n)) as BigUint64Array;
-        const b = (await d.mask('b', 64, n)) as BigUint64Array;
-        await d.share('c', 64, n, d.role === 'P0' ? mulE(a, b) : undefined);
-      })));
+      await this.beaver(pairs, ARITH);
       return pairs.map(([x]) => this.v(x.shape));
     }
-    return this.timed(async () => {
-      const mats = pairs.map(([x]) => {
-        const n = size(x.shape);
-        const { tag, items } = this.party.take('cmul');
-        return { n, a: item(items, tag, 'a', 64, n) as BigUint64Array, b: item(items, tag, 'b', 64, n) as BigUint64Array, c: item(items, tag, 'c', 64, n) as BigUint64Array };
-      });
-      const parts: BigUint64Array[] = [];
-      pairs.forEach(([x, y], i) => parts.push(sub(x.s, mats[i]!.a), sub(y.s, mats[i]!.b)));
-      const opened = await this.open('cmul', cat(parts));
-      let off = 0;
-      return pairs.map(([x], i) => {
-        const { n, a, b, c } = mats[i]!;
-        const eps = opened.subarray(off, off + n);
-        const del = opened.subarray(off + n, off + 2 * n);
-        off += 2 * n;
-        const z = add(c, mulE(eps, b));
-        add(z, mulE(a, del), z);
-        if (this.isP1) add(z, mulE(eps, del), z);
-        return this.v(x.shape, trunc ? sar(z, FRAC_BITS) : z);
-      });
-    });
+    return this.timed(async () => (await this.beaver(pairs, ARITH)).map((z, i) => this.v(pairs[i]![0].shape, trunc ? sar(z, FRAC_BITS) : z)));
   }
 
   async mul(x: Shared, y: Shared, trunc = true): Promise<Shared> {
@@ -324,35 +361,10 @@ export class CryptenEngine {
 
   /** Bitwise AND of XOR-shared word tensors, several pairs in ONE round (beaver.py `AND`). */
   async andMany(pairs: readonly (readonly [Shared, Shared])[]): Promise<Shared[]> {
-    if (!this.online) {
-      await Promise.all(pairs.map(([x]) => this.off!.deal('cand', async (d) => {
-        const n = size(x.shape);
-        const a = await dealXorMask(d, 'a', n);
-        const b = await dealXorMask(d, 'b', n);
-        await dealXor(d, 'c', n, d.role === 'P0' ? and(a, b) : undefined);
-      })));
-      return pairs.map(([x]) => this.v(x.shape));
-    }
-    const mats = pairs.map(([x]) => {
-      const n = size(x.shape);
-      const { tag, items } = this.party.take('cand');
-      return { n, a: item(items, tag, 'a', 64, n) as BigUint64Array, b: item(items, tag, 'b', 64, n) as BigUint64Array, c: item(items, tag, 'c', 64, n) as BigUint64Array };
-    });
-    const parts: BigUint64Array[] = [];
-    pairs.forEach(([x, y], i) => parts.push(xor(x.s, mats[i]!.a), xor(y.s, mats[i]!.b)));
-    const opened = await this.openXor('cand', cat(parts));
-    let off = 0;
-    return pairs.map(([x], i) => {
-      const { n, a, b, c } = mats[i]!;
-      const eps = opened.subarray(off, off + n);
-      const del = opened.subarray(off + n, off + 2 * n);
-      off += 2 * n;
-      const z = xor(c, and(eps, b));
-      xor(z, and(a, del), z);
-      if (this.isP1) xor(z, and(eps, del), z);
-      return this.v(x.shape, z);
-    });
+    const zs = await this.beaver(pairs, XOR_RING);
+    return pairs.map(([x], i) => this.v(x.shape, zs[i]));
   }
+
 
   /** Single-bit XOR sharing (bit 0 of each word) → arithmetic 0/1 with scale 1 (beaver.py `B2A_single_bit`). */
   async b2aBit(x: Shared): Promise<Shared> {

@@ -124,6 +124,19 @@ function fresh<A extends ArrayBufferView>(a: A): A {
   return a;
 }
 
+/** The arrays one after another, in a new array of the given type. */
+export function concatArrays<A extends Uint8Array | Uint16Array | Uint32Array | BigUint64Array>(parts: readonly A[], make: new (n: number) => A): A {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new make(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p as never, off);
+    off += p.length;
+  }
+  return out;
+}
+
 /** Allocate a zeroed array for n elements of ring Z_2^l. */
 export function allocRing<L extends RingBits>(l: L, n: number): RingArrayOf<L> {
   switch (l) {

@@ -9,6 +9,7 @@
  * sums, typed-array fill/set per row for layout) — no per-element JS loops.
  */
 import { ShapeError } from '../errors.js';
+import { concatArrays } from '../kernels/types.js';
 import * as R from '../mpc/ring.js';
 import type { Masked, MaskOf } from '../mpc/sharing.js';
 
@@ -74,17 +75,8 @@ export function stackRows(parts: readonly SV[]): SV {
   const C = parts[0]!.shape[1];
   if (parts.some((p) => p.shape[1] !== C)) throw new ShapeError(`stackRows: widths ${parts.map((p) => p.shape[1]).join(', ')} differ`);
   const rows = parts.reduce((a, p) => a + p.shape[0], 0);
-  const cat = (pick: (p: SV) => Uint32Array): Uint32Array => {
-    const o = new Uint32Array(rows * C);
-    let off = 0;
-    for (const p of parts) {
-      o.set(pick(p), off);
-      off += p.shape[0] * C;
-    }
-    return o;
-  };
-  const r = cat((p) => p.r);
-  return parts[0]!.m ? { l: 32, shape: [rows, C], r, m: cat((p) => p.m!) } : { l: 32, shape: [rows, C], r };
+  const r = concatArrays(parts.map((p) => p.r), Uint32Array);
+  return parts[0]!.m ? { l: 32, shape: [rows, C], r, m: concatArrays(parts.map((p) => p.m!), Uint32Array) } : { l: 32, shape: [rows, C], r };
 }
 
 /** Side-by-side concatenation of equal-height matrices. */

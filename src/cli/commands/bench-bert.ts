@@ -1,27 +1,16 @@
 /** `lutmpc bench bert`: the secure forward end to end on a random BERT of a given shape. */
 import type { Command } from 'commander';
 import { benchBert, type BertBenchReport } from '../../bench/bert.js';
-import { printJson, runCommand } from '../output.js';
+import { positiveInt, printJson, runCommand } from '../output.js';
+import { shapeFrom, shapeOptions, type ShapeCli } from '../shape-options.js';
 
-interface BenchBertCli {
-  layers: string;
-  hidden: string;
-  heads: string;
-  ffn: string;
-  seq: string;
-  vocab: string;
+interface BenchBertCli extends ShapeCli {
   bits: string;
   chunk: string;
   parties: string;
   stream: string;
   calibSentences: string;
   json?: boolean;
-}
-
-function int(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer (got '${v}')`);
-  return n;
 }
 
 function text(r: BertBenchReport): string {
@@ -43,15 +32,12 @@ function text(r: BertBenchReport): string {
 }
 
 export function registerBenchBert(bench: Command): void {
-  bench
-    .command('bert')
-    .description('secure forward of a random BERT (three party processes on loopback) vs the plaintext float and integer forwards, per layer type')
-    .option('--layers <n>', 'encoder layers', '2')
-    .option('--hidden <n>', 'hidden size', '128')
-    .option('--heads <n>', 'attention heads', '2')
-    .option('--ffn <n>', 'FFN size', '512')
-    .option('--seq <n>', 'sequence length T', '32')
-    .option('--vocab <n>', 'vocabulary size', '30522')
+  shapeOptions(
+    bench
+      .command('bert')
+      .description('secure forward of a random BERT (three party processes on loopback) vs the plaintext float and integer forwards, per layer type'),
+    { layers: 2, hidden: 128, heads: 2, ffn: 512, seq: 32, vocab: 30522 },
+  )
     .option('--bits <spec>', 'weight bits: 8, mixed, NAME=8|4|1,...', '8')
     .option('--chunk <bits>', 'shift chunk of the 8-bit requants (8 or up to 16)', '8')
     .option('--parties <kind>', 'tcp (three processes) or inproc (one process)', 'tcp')
@@ -63,17 +49,12 @@ export function registerBenchBert(bench: Command): void {
         if (o.parties !== 'tcp' && o.parties !== 'inproc') throw new RangeError(`--parties must be tcp or inproc (got '${o.parties}')`);
         if (!['auto', 'on', 'off'].includes(o.stream)) throw new RangeError(`--stream must be auto, on or off (got '${o.stream}')`);
         const r = await benchBert({
-          layers: int('layers', o.layers),
-          hidden: int('hidden', o.hidden),
-          heads: int('heads', o.heads),
-          ffn: int('ffn', o.ffn),
-          seq: int('seq', o.seq),
-          vocab: int('vocab', o.vocab),
+          ...shapeFrom(o),
           bits: o.bits,
-          chunk: int('chunk', o.chunk),
+          chunk: positiveInt('chunk', o.chunk),
           parties: o.parties,
           stream: o.stream === 'auto' ? 'auto' : o.stream === 'on',
-          calibSentences: int('calib-sentences', o.calibSentences),
+          calibSentences: positiveInt('calib-sentences', o.calibSentences),
           log: (m) => process.stderr.write(`lutmpc: ${m}\n`),
         });
         if (o.json) printJson(r);

@@ -3,14 +3,9 @@ import type { Command } from 'commander';
 import { BERT_BASE, formatCryptenBench, runCryptenBench } from '../../bench/crypten.js';
 import type { ClusterKind } from '../../mpc/cluster.js';
 import { printJson, runCommand, toJson } from '../output.js';
+import { shapeFrom, shapeOptions, type ShapeCli } from '../shape-options.js';
 
-interface BenchCryptenCliOptions {
-  layers: string;
-  hidden: string;
-  heads: string;
-  ffn: string;
-  seq: string;
-  vocab: string;
+interface BenchCryptenCliOptions extends ShapeCli {
   runLayers?: string;
   transport: string;
   ours?: string;
@@ -38,15 +33,12 @@ function int(name: string, v: string, min = 1): number {
  * rounds, LAN/WAN computed from the counts, ratios against `--ours FILE`.
  */
 export function registerBenchCrypten(bench: Command): void {
-  bench
-    .command('crypten')
-    .description("BERT under CrypTen's algorithms on this runtime (TCP loopback): time, bytes, rounds per layer type; LAN/WAN computed from counts; ratios vs --ours")
-    .option('--layers <n>', 'encoder layers', String(BERT_BASE.layers))
-    .option('--hidden <n>', 'hidden size', String(BERT_BASE.hidden))
-    .option('--heads <n>', 'attention heads', String(BERT_BASE.heads))
-    .option('--ffn <n>', 'FFN (intermediate) size', String(BERT_BASE.ffn))
-    .option('--seq <n>', 'sequence length', String(BERT_BASE.seq))
-    .option('--vocab <n>', 'vocabulary size (one-hot embedding lookup)', String(BERT_BASE.vocab))
+  shapeOptions(
+    bench
+      .command('crypten')
+      .description("BERT under CrypTen's algorithms on this runtime (TCP loopback): time, bytes, rounds per layer type; LAN/WAN computed from counts; ratios vs --ours"),
+    BERT_BASE,
+  )
     .option('--run-layers <n>', 'encoder layers actually run (≥ 2; the full layers before the last are extrapolated), default min(layers, 2)')
     .option('--transport <kind>', 'tcp or inproc', 'tcp')
     .option('--ours <file>', "this project's figures (JSON) to compute the ratios ours/CrypTen")
@@ -63,7 +55,7 @@ export function registerBenchCrypten(bench: Command): void {
       runCommand(async () => {
         if (o.transport !== 'tcp' && o.transport !== 'inproc') throw new RangeError(`--transport must be tcp or inproc (got '${o.transport}')`);
         const report = await runCryptenBench({
-          shape: { layers: int('layers', o.layers), hidden: int('hidden', o.hidden), heads: int('heads', o.heads), ffn: int('ffn', o.ffn), seq: int('seq', o.seq), vocab: int('vocab', o.vocab) },
+          shape: shapeFrom(o),
           runLayers: o.runLayers === undefined ? undefined : int('run-layers', o.runLayers),
           transport: o.transport as ClusterKind,
           ours: o.ours,

@@ -3,6 +3,7 @@
  * serialized: every write is copied into one byte buffer and decoded by the
  * same frame parser as TCP, so byte counts and framing errors are identical.
  */
+import { concatArrays } from '../../kernels/types.js';
 import type { BytePipe } from './link.js';
 
 class InprocEnd implements BytePipe {
@@ -16,14 +17,7 @@ class InprocEnd implements BytePipe {
 
   write(parts: Uint8Array[]): void {
     if (this.closed || this.ended) return;
-    let n = 0;
-    for (const p of parts) n += p.byteLength;
-    const buf = new Uint8Array(n);
-    let off = 0;
-    for (const p of parts) {
-      buf.set(p, off);
-      off += p.byteLength;
-    }
+    const buf = concatArrays(parts, Uint8Array);
     const to = this.other;
     setImmediate(() => to.deliver(buf));
   }
