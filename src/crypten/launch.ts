@@ -12,6 +12,7 @@ import { Party } from '../mpc/party.js';
 import { Endpoint, type Address, type PartyId } from '../mpc/transport/tcp.js';
 import { cryptenBertClient, type CryptenBertShape } from './bert.js';
 import type { CryptenChildMsg, CryptenStartMsg } from './party-proc.js';
+import { partyProcessEnv } from '../mpc/process-env.js';
 
 export interface LaunchCryptenOptions {
   shape: CryptenBertShape;
@@ -45,7 +46,7 @@ export async function launchCrypten(o: LaunchCryptenOptions): Promise<LaunchCryp
   const failed = new Promise<never>((_, rej) => (fail = rej));
   failed.catch(() => undefined);
   for (const id of SERVERS) {
-    const proc = fork(entry, [id], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const proc = fork(entry, [id], { execArgv: [], env: partyProcessEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const k = { id, proc, stderr: '' };
     proc.stderr!.on('data', (d: Buffer) => (k.stderr += d.toString()));
     msgs.set(id, []);

@@ -7,7 +7,8 @@
  * batched calls share rounds, so rounds are not additive across a batch.
  *
  * Bytes are payload bytes (frame headers excluded): ring elements cost
- * ringBytes(l) each (Z_2^1 is stored one bit per byte).
+ * ringBytes(l) each (Z_2^1 is stored one bit per byte); in round messages
+ * Z_2 travels packed, eight elements per byte (ring.wireBytes).
  */
 import type { PartyId } from './transport/tcp.js';
 

@@ -31,7 +31,8 @@ import { ProtocolError } from '../errors.js';
 import { allocRing, type RingArray, type RingBits } from '../kernels/types.js';
 import type { Material, MaterialEntry } from './material.js';
 import type { Party } from './party.js';
-import { add, bytesOf, sub } from './ring.js';
+import { add, bytesOf, kernels, sub } from './ring.js';
+import { freshSeed, PrgStream } from './prg.js';
 import { FLUSH_FRAME_BYTES } from './cost.js';
 
 interface Correction {
@@ -99,13 +100,13 @@ export class Dealing {
    * the value at P0, the share at P1, and at P2 an array that is filled when
    * the corrections arrive (at `flush`).
    */
-  async share(name: string, l: RingBits, n: number, value?: RingArray): Promise<RingArray> {
+  async share(name: string, l: RingBits, n: number, value?: RingArray, xor = false): Promise<RingArray> {
     this.claim(name);
     const role = this.role;
     if (role === 'P0') {
       if (value === undefined || value.length !== n) throw new ProtocolError(`dealing '${this.tag}': P0 must pass ${n} values for '${name}'`);
       const s1 = await this.draw('P1', name, l, n);
-      this.corrections.push({ seq: this.seq, name, l, data: sub(l, value, s1, s1) });
+      this.corrections.push({ seq: this.seq, name, l, data: xor ? kernels().binary('xor', l, value as never, s1 as never, s1 as never) : sub(l, value, s1, s1) });
       return value;
     }
     if (role === 'P1') {
@@ -133,6 +134,32 @@ export class Dealing {
     this.claim(name);
     const prg = this.party.stream('P0', `${this.tag}/${name}`).reserveRef(l, n);
     this.items.set(name, { l, data: allocRing(l, 0) as RingArray, prg });
+  }
+
+  /**
+   * `shareTable` for packed bit tables (bits.ts): XOR shares of the `n`
+   * bytes, so every bit of P1's share XOR the same bit of P2's is the
+   * dealt bit. P1 keeps a keystream reference (ring 8), P2 gets the
+   * correction value ⊕ keystream.
+   */
+  async shareBitTable(name: string, n: number, value?: Uint8Array): Promise<void> {
+    if (this.role !== 'P1') {
+      await this.share(name, 8, n, value, true);
+      return;
+    }
+    this.claim(name);
+    const prg = this.party.stream('P0', `${this.tag}/${name}`).reserveRef(8, n);
+    this.items.set(name, { l: 8, data: allocRing(8, 0) as RingArray, prg });
+  }
+
+  /**
+   * Randomness only P0 holds (n elements of Z_2^l from a fresh private
+   * seed; P1 and P2 get undefined and draw nothing): masks of values that
+   * are opened XOR-masked and never need shares.
+   */
+  async own(l: RingBits, n: number): Promise<RingArray | undefined> {
+    if (this.role !== 'P0') return undefined;
+    return new PrgStream(freshSeed()).ring(l, n);
   }
 
   /** Store a locally computed array in this party's entry. */

@@ -75,6 +75,14 @@ export async function matmul(l: RingBits, a: RingArray, b: RingArray, m: number,
 }
 
 /** Byte view of a ring array (no copy). */
+/**
+ * Bytes that n elements of Z_2^l take in a round message: Z_2 travels
+ * packed, eight elements per byte (bits.ts, round.ts); wider rings as stored.
+ */
+export function wireBytes(l: RingBits, n: number): number {
+  return l === 1 ? (n + 7) >> 3 : n * ringBytes(l);
+}
+
 export function bytesOf(a: RingArray): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }

@@ -2,7 +2,7 @@
  * One online round between P1 and P2: every re-mask or opening of a layer
  * puts its share into one slot, and the round sends all slots in ONE message
  * each way (tag "r#seq:label:protocols"), so a layer costs one round however many
- * protocols it batches.
+ * protocols it batches. Slots of Z_2 travel bit-packed (`wireBytes`).
  *
  * Usage (P1 and P2 run the same code):
  *
@@ -14,9 +14,10 @@
  * the round is closed and every slot has its share.
  */
 import { ProtocolError } from '../errors.js';
-import { ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
+import type { RingArray, RingBits } from '../kernels/types.js';
 import { otherCompute, requireRole, type Party, type PartyId } from './party.js';
-import { add, bytesOf, ringView } from './ring.js';
+import { packBits, unpackBits } from './bits.js';
+import { add, bytesOf, ringView, wireBytes } from './ring.js';
 
 /**
  * Tag of a round message: "r#seq:label:protocols", e.g. "r#4:layer0:matmulW,mul*2",
@@ -126,19 +127,28 @@ export class Round {
     const peer = otherCompute(p.id);
     const tag = roundTag(p.next('round'), this.label, this.slots.map((s) => s.proto));
     const at = { phase: 'online' as const, label: this.label };
-    p.send(peer, tag, this.slots.map((s) => bytesOf(s.share!)), at);
+    const wire = this.slots.map((s) => (s.l === 1 ? packBits(s.share as Uint8Array) : bytesOf(s.share!)));
+    p.send(peer, tag, wire, at);
     const payload = await p.recv(peer, tag, at);
     let want = 0;
-    for (const s of this.slots) want += s.n * ringBytes(s.l);
+    for (const s of this.slots) want += wireBytes(s.l, s.n);
     if (payload.byteLength !== want) {
       throw p.abort(new ProtocolError(`${p.id}: round '${tag}' from ${peer} carries ${payload.byteLength} bytes, expected ${want}`));
     }
     let off = 0;
-    for (const s of this.slots) {
-      const theirs = ringView(s.l, payload, off, s.n);
-      off += s.n * ringBytes(s.l);
-      s.resolve(add(s.l, s.share!, theirs, theirs === s.share ? undefined : theirs));
-    }
+    this.slots.forEach((s, k) => {
+      const nb = wireBytes(s.l, s.n);
+      if (s.l === 1) {
+        const mine = wire[k]!; // owned by the link now: XOR into a fresh array
+        const x = new Uint8Array(nb);
+        for (let i = 0; i < nb; i++) x[i] = mine[i]! ^ payload[off + i]!;
+        s.resolve(unpackBits(x, s.n));
+      } else {
+        const theirs = ringView(s.l, payload, off, s.n);
+        s.resolve(add(s.l, s.share!, theirs, theirs === s.share ? undefined : theirs));
+      }
+      off += nb;
+    });
   }
 }
 

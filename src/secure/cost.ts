@@ -11,8 +11,9 @@
  *   offline.rounds P2's waits = flushes of the label
  *
  * With T tokens, H hidden, nh heads, I FFN, V vocabulary, N layers, Lb
- * labels, r8 = ⌈24/chunk⌉ + 1 rounds per 8-bit requant, r12 = 3 per 12-bit
- * one, and R_l = T except R = 1 in the last layer:
+ * labels, r8 = ⌈24/chunk⌉ + 1 rounds per 8-bit requant (borrow-chain
+ * rounds + the lookup), r12 = 3 per 12-bit one, and R_l = T except R = 1 in
+ * the last layer:
  *   rounds = (3 + r8) + LN + Σ_l [ (1 + r8) qkv + (2 + r8) attn + (r8 + r12) softmax
  *            + (1 + r8) proj + 2·LN + 2(1 + r8) ffn ] + (1 + r8) pooler + 1 cls,
  *   LN = 2·r8 + r12 + 1

@@ -5,8 +5,9 @@
  * DealerModel (dealer-model.ts) and never sees a value derived from the input.
  *
  * Rounds (online, P1/P2): a requant with an 8-bit index costs ⌈24/chunk⌉
- * shift rounds + 1 lookup round (4 at the default chunk 8), a 12-bit one
- * 2 + 1 = 3; products and matmuls 1; everything else is local.
+ * borrow rounds (one opened bit per element each, borrow-chain.ts) + 1
+ * lookup round (4 at the default chunk 8), a 12-bit one 2 + 1 = 3; products
+ * and matmuls 1; everything else is local.
  *   embed   input 1 (+1 for P2: the client's message) · X·W+P 1 · requant 4
  *   ln      centre requant 4 (outputs d and 2^k·d², so Σd² is local) ·
  *           inverse-sqrt requant 3 · d·inv 1 · output requant 4          = 12
@@ -87,9 +88,10 @@ export async function shareWeights(off: Offline, sh: PublicShape, model?: Dealer
 /** Public protocol options (all parties must agree). */
 export interface SecureOptions {
   /**
-   * Shift chunk of the requants with 8-bit indices (public shift 24): bits
-   * removed per round. 8 (default): 3 shift rounds, 2^8-entry borrow tables;
-   * 12: 2 rounds, 2^12-entry tables (16× the offline bytes of those steps).
+   * Borrow-chain chunk of the requants with 8-bit indices (public shift
+   * 24): bits resolved per round. 8 (default): 3 borrow rounds, packed bit
+   * tables of 32 + 64 + 64 bytes per element; 12: 2 rounds, 512 + 1024
+   * bytes per element.
    */
   chunk?: number;
 }

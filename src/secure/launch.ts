@@ -23,6 +23,7 @@ import type { SecureOptions } from './forward.js';
 import type { SecureChildMsg, SecureStartMsg } from './party-proc.js';
 import { MAX_FRAME } from './limits.js';
 import { clientInfer, publicShape } from './session.js';
+import { partyProcessEnv } from '../mpc/process-env.js';
 
 export interface LaunchSecureOptions {
   /** The compiled program (written to a temp file for P0) or the path of a .lutmpc file. */
@@ -99,7 +100,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     failure!(new PeerError(`party ${k.id} (pid ${k.proc.pid}) ${why}`, k.id));
   };
   for (const id of SERVERS) {
-    const proc = fork(o.entry ?? defaultEntry(), [id], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const proc = fork(o.entry ?? defaultEntry(), [id], { execArgv: [], env: partyProcessEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const k: Kid = { id, proc, stderr: '', exited: Promise.resolve() };
     proc.stderr!.on('data', (d: Buffer) => (k.stderr += d.toString()));
     k.exited = new Promise((resolve) =>

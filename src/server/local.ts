@@ -14,6 +14,7 @@ import { LutmpcError } from '../errors.js';
 import { generateCerts } from './certs.js';
 import { loadConfig, ROLES, type Role, type ServeConfig } from './config.js';
 import { startRole, type RoleHandle, type StartOptions } from './server.js';
+import { partyProcessEnv } from '../mpc/process-env.js';
 
 /** n distinct free TCP ports on 127.0.0.1 (bound, then released). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -125,7 +126,7 @@ export function roleEntry(): string {
 /** Fork one role as a child process (`role-main.js ROLE CONFIG`); its logs go to `logFile` or are inherited. */
 export function forkRole(role: Role, configFile: string, o: { entry?: string; logFile?: string } = {}): RoleProcess {
   const out = o.logFile ? fs.openSync(o.logFile, 'a') : 'inherit';
-  const proc = fork(o.entry ?? roleEntry(), [role, configFile], { stdio: ['ignore', out, out, 'ipc'], execArgv: [] });
+  const proc = fork(o.entry ?? roleEntry(), [role, configFile], { stdio: ['ignore', out, out, 'ipc'], execArgv: [], env: partyProcessEnv() });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return {
     role,

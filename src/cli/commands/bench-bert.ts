@@ -39,7 +39,7 @@ export function registerBenchBert(bench: Command): void {
     { layers: 2, hidden: 128, heads: 2, ffn: 512, seq: 32, vocab: 30522 },
   )
     .option('--bits <spec>', 'weight bits: 8, mixed, NAME=8|4|1,...', '8')
-    .option('--chunk <bits>', 'shift chunk of the 8-bit requants (8 or up to 16)', '8')
+    .option('--chunk <bits>', 'borrow-chain chunk of the 8-bit requants, 1…15 (8: 3 rounds; 12: 2 rounds, more offline bytes)', '8')
     .option('--parties <kind>', 'tcp (three processes) or inproc (one process)', 'tcp')
     .option('--stream <mode>', 'auto, on or off: alternate offline/online per segment (needed when the offline material exceeds memory)', 'auto')
     .option('--calib-sentences <n>', 'random calibration sequences', '2')

@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option('--bits <spec>', 'weight bits when compiling: 8 (default), mixed, auto, NAME=8|4|1,...')
     .option('--parties <kind>', 'tcp (three processes, default), tls (needs --tls-dir) or inproc (one process)', 'tcp')
     .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
-    .option('--chunk <bits>', 'shift chunk of the 8-bit requants (8 default; 12 = fewer rounds, more offline bytes)')
+    .option('--chunk <bits>', 'borrow-chain chunk of the 8-bit requants, 1…15 (8 default; 12 = fewer rounds, more offline bytes)')
     .option('--timeout-ms <ms>', 'longest wait for one message', '120000')
     .option('--json', 'print the report as JSON')
     .action((o: InferCliOptions) =>

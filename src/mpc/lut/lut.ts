@@ -69,7 +69,7 @@ export function lutCost(s: { n: number; bits: number; l: RingBits; masked?: bool
   return {
     name: masked ? 'lut' : 'lutAdditive',
     offline: correction(tableBytes(s.n, s.bits, s.l)),
-    online: masked ? exchange(s.n * R.ringBytes(s.l)) : NO_COST,
+    online: masked ? exchange(R.wireBytes(s.l, s.n)) : NO_COST,
   };
 }
 

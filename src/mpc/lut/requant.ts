@@ -8,30 +8,34 @@
  * for signed and unsigned y when s + n ≤ w, so no sign handling is needed.
  *
  * Offline:
- *   1. Exact-shift dealing of [[y]] to an n-bit index [[t]] (shift.ts: ⌈s/c⌉
- *      steps of borrow tables, chunk c).
- *   2. One lookup dealing per output table on [[t]] (lut.ts: per-element
- *      rotated tables with the output mask folded in).
+ *   1. Borrow-chain dealing for the s low bits (borrow-chain.ts: ⌈s/c⌉ links
+ *      of packed bit tables, chunk c; P0 keeps the last link's mask bit ρ_K).
+ *   2. One lookup dealing per output table over the (n + 1)-bit index
+ *      (u_K, m_hi): element e's table is T_k,c(e) rotated by r_hi + (u ⊕ ρ_K)
+ *      for u = 0, 1, with the output mask folded in (lut.ts).
+ *   (s = 0: no chain; the tables take the n-bit index m mod 2^n.)
  * Online (P1, P2; rounds from the caller's RoundSeq, so a layer's requants
  *   run in lockstep):
- *   3. ⌈s/c⌉ shift rounds → [[t]] masked mod 2^n.
- *   4. Every output table is read locally at t's masked index; one round
- *      opens all outputs (one slot each).
+ *   3. ⌈s/c⌉ link rounds open the XOR-masked borrows (one bit per element).
+ *   4. Every output table is read locally at u_K·2^n + m_hi; one round opens
+ *      all outputs (one slot each).
  *
- * Cost (N elements, w-bit input, K outputs in Z_2^l, b = ringBytes(l)):
- *   offline P0→P2 shift bytes + K·N·2^n·b, P2 1 round;
- *   online shift messages + one exchange of K·N·b each way;
- *   rounds ⌈s/c⌉ + 1.
+ * Cost (N elements, K outputs in Z_2^l, b = ringBytes(l), index n' = n + 1
+ * with a chain, n without):
+ *   offline P0→P2 chain bytes + K·N·2^n'·b, P2 1 round;
+ *   online ⌈s/c⌉ rounds of ⌈N/8⌉ bytes each way, then one exchange of
+ *   K·N·b each way; rounds ⌈s/c⌉ + 1.
  */
 import { ShapeError } from '../../errors.js';
-import type { RingBits } from '../../kernels/types.js';
+import type { RingArray, RingBits } from '../../kernels/types.js';
 import { correction, type ProtocolCost } from '../cost.js';
 import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskOf } from '../sharing.js';
 import { dealLut, lutWith, type DealerTable } from './lut.js';
-import { dealShift, reduce, reduceMask, runShift, shiftCost, shiftPlan, takeShift, type MaskBitsOf, type MaskedBits } from './shift.js';
-import { item, tableItem, type TableShare } from '../protocols/common.js';
+import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain } from './borrow-chain.js';
+import { reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
+import { item, tableItem } from '../protocols/common.js';
 import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
 import { checkIndexBits, checkTables, rotateTables } from './tables.js';
@@ -39,13 +43,13 @@ import { checkIndexBits, checkTables, rotateTables } from './tables.js';
 export interface RequantSpec {
   /** Public shift s. */
   s: number;
-  /** Index width n (1…16). */
+  /** Index width n (1…15 with a shift: the final table takes one more bit; 1…16 when s = 0). */
   bits: number;
   /** Number of output tables. */
   outputs: number;
   /** Output ring. */
   l: RingBits;
-  /** Shift chunk width or schedule (default 8; see ShiftOptions.chunk). */
+  /** Borrow-chain chunk width or schedule summing to s (default 8; borrow-chain.ts). */
   chunk?: number | readonly number[];
 }
 
@@ -53,60 +57,94 @@ function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {
   checkIndexBits('requant', spec.bits);
   const w = x.bits ?? x.l;
   if (spec.s + spec.bits > w) throw new ShapeError(`requant: shift ${spec.s} + index ${spec.bits} bits exceed the ${w}-bit accumulator`);
+  if (spec.s > 0 && spec.bits > 15) throw new ShapeError(`requant: a ${spec.bits}-bit index with a shift needs a ${spec.bits + 1}-bit final table (at most 15 index bits)`);
   if (!Number.isInteger(spec.outputs) || spec.outputs < 1) throw new ShapeError(`requant: outputs=${String(spec.outputs)} must be a positive integer`);
   return w;
 }
 
+/** Index width of the output tables: the n bits above the shift, plus the last borrow bit when there is a chain. */
+function finalBits(spec: RequantSpec): number {
+  return spec.s > 0 ? spec.bits + 1 : spec.bits;
+}
+
 export function requantCost(s: { n: number; w: number } & RequantSpec): ProtocolCost {
-  const sh = shiftCost({ n: s.n, w: s.w, s: s.s, outBits: s.bits, chunk: s.chunk });
-  const offBytes = sh.offline.messages.reduce((a, m) => a + m.bytes, 0) + s.outputs * s.n * 2 ** s.bits * R.ringBytes(s.l);
-  const b = s.outputs * s.n * R.ringBytes(s.l);
-  const rounds = (sh.online.rounds.P1 ?? 0) + 1;
+  const ch = s.s > 0 ? chainCost(s.n, chainPlan(s.s, s.chunk)) : { offline: 0, online: { rounds: {}, messages: [] } };
+  const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
+  const b = s.outputs * R.wireBytes(s.l, s.n);
+  const rounds = (ch.online.rounds.P1 ?? 0) + 1;
   return {
     name: 'requant',
     offline: correction(offBytes),
     online: {
       rounds: { P1: rounds, P2: rounds },
-      messages: [...sh.online.messages, { from: 'P1', to: 'P2', bytes: b }, { from: 'P2', to: 'P1', bytes: b }],
+      messages: [...ch.online.messages, { from: 'P1', to: 'P2', bytes: b }, { from: 'P2', to: 'P1', bytes: b }],
     },
   };
 }
 
+/**
+ * The tables of one output with the final index: per element, the table
+ * rotated by r_hi + (u ⊕ ρ_K) for u = 0 then u = 1 (2^(n+1) entries).
+ */
+function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, rhoK: Uint8Array): RingArray {
+  const rot = finalRotations(rHi, rhoK, n);
+  if (t.blocks) return rotateTables(t.data, n, l, t.channels, rot, true);
+  // Element-major pairs (2e + u): channel c(e) = e mod C becomes (2e + u) mod 2C
+  // over the channels doubled (T_0, T_0, T_1, T_1, …).
+  const S = 2 ** n;
+  const dup = R.allocRing(l, 2 * t.channels * S) as Uint32Array;
+  for (let c = 0; c < t.channels; c++) {
+    const tc = (t.data as Uint32Array).subarray(c * S, (c + 1) * S);
+    dup.set(tc, 2 * c * S);
+    dup.set(tc, (2 * c + 1) * S);
+  }
+  return rotateTables(dup as RingArray, n, l, 2 * t.channels, rot);
+}
+
 /** Offline requant of [[y]] (P0 passes one DealerTable per output): one dealing. Returns the outputs' masks. */
 export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, tables?: readonly DealerTable[]): Promise<MaskOf[]> {
-  const w = check(y, spec);
+  check(y, spec);
   const n = shapeSize(y.shape);
   if (off.party.id === 'P0') {
     if (!tables || tables.length !== spec.outputs) throw new ShapeError(`requant: P0 must pass ${spec.outputs} table(s), got ${tables?.length ?? 0}`);
     for (const t of tables) checkTables('requant', t.data, spec.bits, spec.l, t.channels, n);
   } else if (tables) throw new ProtocolError('requant: only P0 knows the tables');
-  const plan = shiftPlan(w, { s: spec.s, outBits: spec.bits, chunk: spec.chunk });
+  const fb = finalBits(spec);
   return off.deal('requant', async (d) => {
-    const idx = plan.steps.length > 0 ? await dealShift(d, 's.', y, w, plan, { s: spec.s }) : reduceMask(y, spec.bits);
+    let build: (t: DealerTable) => RingArray;
+    if (spec.s > 0) {
+      const rhoK = await dealChain(d, 's.', chainPlan(spec.s, spec.chunk), n, d.role === 'P0' ? y.r : undefined);
+      const rHi = d.role === 'P0' ? limb(y.r, spec.s, spec.bits) : undefined;
+      build = (t) => finalTables(t, spec.bits, spec.l, rHi!, rhoK!);
+    } else {
+      const idx = reduceMask(y, spec.bits);
+      build = (t) => rotateTables(t.data, spec.bits, spec.l, t.channels, idx.r, t.blocks);
+    }
     const outs: MaskOf[] = [];
     for (let k = 0; k < spec.outputs; k++) {
       const t = tables?.[k];
-      const rho = await dealLut(d, `o${k}.`, n, spec.bits, spec.l, true, () => rotateTables(t!.data, spec.bits, spec.l, t!.channels, idx.r, t!.blocks));
+      const rho = await dealLut(d, `o${k}.`, n, fb, spec.l, true, () => build(t!));
       outs.push({ l: spec.l, shape: y.shape, r: rho! });
     }
     return outs;
   });
 }
 
-/** Online requant: ⌈s/c⌉ shift rounds, then one round for all outputs (rounds from `seq`). */
+/** Online requant: ⌈s/c⌉ borrow rounds, then one round for all outputs (rounds from `seq`). */
 export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec): Promise<Masked[]> {
-  const w = check(y, spec);
+  check(y, spec);
   const n = shapeSize(y.shape);
-  const plan = shiftPlan(w, { s: spec.s, outBits: spec.bits, chunk: spec.chunk });
+  const fb = finalBits(spec);
+  const plan = spec.s > 0 ? chainPlan(spec.s, spec.chunk) : undefined;
   const { tag, items } = seq.party.take('requant');
-  const sm = plan.steps.length > 0 ? takeShift(items, tag, 's.', plan, n) : [];
+  const links = plan ? takeChain(items, tag, 's.', plan, n) : [];
   const om = Array.from({ length: spec.outputs }, (_, k) => ({
-    t: tableItem(items, tag, `o${k}.t`, spec.l, n * 2 ** spec.bits),
+    t: tableItem(items, tag, `o${k}.t`, spec.l, n * 2 ** fb),
     rho: item(items, tag, `o${k}.r`, spec.l, n),
   }));
-  const t = plan.steps.length > 0 ? await runShift(seq, y, plan, sm) : reduce(y, spec.bits);
+  const t: Masked = plan ? { l: 32, shape: y.shape, m: await runChain(seq, y.m, plan, spec.bits, links), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
   const r = seq.next();
-  return Promise.all(om.map((o) => lutWith(r, t, { bits: spec.bits, l: spec.l }, o.t, o.rho, 'requant')));
+  return Promise.all(om.map((o) => lutWith(r, t, { bits: fb, l: spec.l }, o.t, o.rho, 'requant')));
 }
 
 /** Element count helper for callers building per-channel tables. */

@@ -130,7 +130,7 @@ export function shiftCost(s: { n: number; w: number } & ShiftOptions): ProtocolC
   const online: PhaseCost = { rounds: {}, messages: [] };
   for (const st of steps) {
     off += s.n * 2 ** st.c * R.ringBytes(st.L);
-    const b = s.n * R.ringBytes(st.L);
+    const b = R.wireBytes(st.L, s.n);
     online.messages.push({ from: 'P1', to: 'P2', bytes: b }, { from: 'P2', to: 'P1', bytes: b });
   }
   if (steps.length > 0) online.rounds = { P1: steps.length, P2: steps.length };

@@ -25,8 +25,7 @@ import { ShapeError } from '../../errors.js';
 import { item } from './common.js';
 
 export function matmulCost(s: { l: RingBits; m: number; k: number; n: number }): ProtocolCost {
-  const B = s.m * s.n * R.ringBytes(s.l);
-  return { name: 'matmul', offline: correction(B), online: exchange(B) };
+  return { name: 'matmul', offline: correction(s.m * s.n * R.ringBytes(s.l)), online: exchange(R.wireBytes(s.l, s.m * s.n)) };
 }
 
 function dims(x: { l: RingBits; shape: Shape }, y: { l: RingBits; shape: Shape }): { m: number; k: number; n: number; shape: Shape } {

@@ -30,8 +30,7 @@ import { ShapeError } from '../../errors.js';
 import { item } from './common.js';
 
 export function mulCost(s: { l: RingBits; n: number }): ProtocolCost {
-  const B = s.n * R.ringBytes(s.l);
-  return { name: 'mul', offline: correction(B), online: exchange(B) };
+  return { name: 'mul', offline: correction(s.n * R.ringBytes(s.l)), online: exchange(R.wireBytes(s.l, s.n)) };
 }
 
 function check(x: { l: RingBits; shape: readonly number[] }, y: { l: RingBits; shape: readonly number[] }): number {

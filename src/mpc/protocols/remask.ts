@@ -15,7 +15,7 @@ import { shapeSize, type Additive, type Masked, type MaskOf, type Shape } from '
 import { item } from './common.js';
 
 export function remaskCost(s: { l: RingBits; n: number }): ProtocolCost {
-  return { name: 'remask', offline: NO_COST, online: exchange(s.n * R.ringBytes(s.l)) };
+  return { name: 'remask', offline: NO_COST, online: exchange(R.wireBytes(s.l, s.n)) };
 }
 
 export function remaskOffline(off: Offline, l: RingBits, shape: Shape): Promise<MaskOf> {

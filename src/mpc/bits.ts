@@ -1,0 +1,108 @@
+/**
+ * Packed bits: the wire form of Z_2 openings (eight elements per byte) and
+ * the storage of per-element bit tables (one table of 2^bits bits per
+ * element, read at one bit each).
+ *
+ * Bit order is LSB first: element k of a packed vector is bit k & 7 of byte
+ * k >> 3; entry j of element i's table is bit j & 7 of byte i·S + (j >> 3),
+ * S = bitTableStride(bits) bytes. Tables narrower than 16 bits are padded to
+ * 2 bytes so that a table is always a per-element byte table of ≥ 1 index
+ * bit (the gather kernels' contract); the padding is never read.
+ */
+import { ShapeError } from '../errors.js';
+
+/** Pack the low bit of every byte of `a` (0/1 values) into ⌈n/8⌉ bytes. */
+export function packBits(a: Uint8Array): Uint8Array {
+  const n = a.length;
+  const out = new Uint8Array((n + 7) >> 3);
+  const full = n >> 3;
+  const aligned = a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, full * 2) : undefined;
+  for (let i = 0; i < full; i++) {
+    let lo: number, hi: number;
+    if (aligned) {
+      lo = aligned[2 * i]!;
+      hi = aligned[2 * i + 1]!;
+    } else {
+      const o = 8 * i;
+      lo = a[o]! | (a[o + 1]! << 8) | (a[o + 2]! << 16) | (a[o + 3]! << 24);
+      hi = a[o + 4]! | (a[o + 5]! << 8) | (a[o + 6]! << 16) | (a[o + 7]! << 24);
+    }
+    // One multiply gathers the low bits of four bytes (positions 0, 8, 16, 24)
+    // at bits 28…31 without carries between the partial products.
+    out[i] = (Math.imul(lo & 0x01010101, 0x10204080) >>> 28) | ((Math.imul(hi & 0x01010101, 0x10204080) >>> 28) << 4);
+  }
+  for (let k = full * 8; k < n; k++) out[k >> 3]! |= (a[k]! & 1) << (k & 7);
+  return out;
+}
+
+/** Byte b spread into eight 0/1 bytes, as two little-endian words (for unpackBits). */
+const SPREAD = (() => {
+  const t = new Uint32Array(512);
+  for (let b = 0; b < 256; b++) {
+    for (let k = 0; k < 4; k++) {
+      t[2 * b] |= ((b >> k) & 1) << (8 * k);
+      t[2 * b + 1] |= ((b >> (k + 4)) & 1) << (8 * k);
+    }
+  }
+  return t;
+})();
+
+/** The n elements (0/1 bytes) of a packed vector. */
+export function unpackBits(p: Uint8Array, n: number): Uint8Array {
+  if (p.length < (n + 7) >> 3) throw new ShapeError(`unpackBits: ${p.length} bytes hold fewer than ${n} bits`);
+  const full = n >> 3;
+  const buf = new ArrayBuffer(full * 8 + 8);
+  const w = new Uint32Array(buf, 0, full * 2);
+  for (let i = 0; i < full; i++) {
+    const b = p[i]!;
+    w[2 * i] = SPREAD[2 * b]!;
+    w[2 * i + 1] = SPREAD[2 * b + 1]!;
+  }
+  const out = new Uint8Array(buf, 0, n);
+  for (let k = full * 8; k < n; k++) out[k] = (p[k >> 3]! >> (k & 7)) & 1;
+  return out;
+}
+
+/** Bytes of one element's table of a `bits`-bit index (≥ 2, see the header). */
+export function bitTableStride(bits: number): number {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 16) throw new ShapeError(`bit table: index width ${String(bits)} must be in 1…16`);
+  return Math.max(2, 2 ** bits / 8);
+}
+
+/** Index width of the byte table that holds a `bits`-bit bit table (≥ 1). */
+export function bitTableByteBits(bits: number): number {
+  return Math.log2(bitTableStride(bits));
+}
+
+/** Set bits [from, to) of `t` (absolute bit positions) to `v` (0 or 1). */
+export function setBitRange(t: Uint8Array, from: number, to: number, v: number): void {
+  if (to <= from) return;
+  const fill = v ? 0xff : 0;
+  let a = from;
+  // Head: up to the next byte boundary.
+  while (a < to && (a & 7) !== 0) {
+    if (v) t[a >> 3]! |= 1 << (a & 7);
+    else t[a >> 3]! &= ~(1 << (a & 7));
+    a++;
+  }
+  const wholeEnd = to & ~7;
+  if (a < wholeEnd) {
+    t.fill(fill, a >> 3, wholeEnd >> 3);
+    a = wholeEnd;
+  }
+  for (; a < to; a++) {
+    if (v) t[a >> 3]! |= 1 << (a & 7);
+    else t[a >> 3]! &= ~(1 << (a & 7));
+  }
+}
+
+/**
+ * The bit of each element's table at its index, given the bytes already
+ * gathered at byte index idx >> 3: out[i] = (bytes[i] >> (idx[i] & 7)) & 1.
+ */
+export function selectBits(bytes: Uint8Array, idx: Uint32Array): Uint8Array {
+  if (bytes.length !== idx.length) throw new ShapeError(`selectBits: ${bytes.length} bytes for ${idx.length} indices`);
+  const out = new Uint8Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = (bytes[i]! >> (idx[i]! & 7)) & 1;
+  return out;
+}

@@ -1,0 +1,208 @@
+/**
+ * The high bits of a masked value, exactly, with one opened bit per chunk:
+ * the index t = (y >> s) mod 2^n of a requantization (requant.ts).
+ *
+ * Math. P1 and P2 hold m = y + r (mod 2^w, s + n ≤ w); only bits below s + n
+ * matter. Split the low s bits of m and r into chunks m_k, r_k (widths c_k,
+ * least significant first). Subtracting r from m limb by limb,
+ *   b_0 = 0,  b_{k+1} = [m_k < r_k + b_k],  t = (m_hi − r_hi − b_K) mod 2^n,
+ * with m_hi, r_hi the n bits above bit s. P1 and P2 know every m_k; only the
+ * borrows b_k are secret. Each borrow is opened XOR-masked, u_k = b_k ⊕ ρ_k
+ * (ρ_k a random bit only P0 knows), so it is a uniform bit to P1 and P2, and
+ * the next link is a table over (u_k, m_k) that P0 builds knowing r_k and ρ_k.
+ *
+ * Offline (P0 deals; `dealChain`):
+ *   1. Fresh private bits ρ_1 … ρ_K (P0 only, no bytes).
+ *   2. Per element, packed bit tables (bits.ts), XOR-shared (P1: keystream,
+ *      P2: correction):
+ *        link 0:  A_0[j]          = [j < r_0] ⊕ ρ_1,               j < 2^c_0
+ *        link k:  A_k[u·2^c_k + j] = [j < r_k + (u ⊕ ρ_k)] ⊕ ρ_{k+1}
+ *   3. The caller's final table takes (u_K, m_hi): entry u·2^n + j uses the
+ *      index j − r_hi − (u ⊕ ρ_K) (`finalRotations` gives both rotations).
+ * Online (P1, P2), link k = one round from the caller's RoundSeq:
+ *   4. Pi reads its share bit at u_k·2^c_k + m_k (m_0 alone for link 0):
+ *      one byte gather + a bit select.
+ *   5. The round opens u_{k+1} (⌈N/8⌉ bytes each way, bit-packed).
+ *
+ * Cost (N elements, K = number of chunks): offline P0→P2
+ * N·(stride(c_0) + Σ_{k≥1} stride(c_k + 1)) bytes (stride = max(2, 2^bits/8));
+ * online K rounds of ⌈N/8⌉ bytes each way. Against a chain of re-masked
+ * partial values (shift.ts: 4 + 2 + 1 bytes per element each way for s = 24
+ * in three 8-bit chunks) this opens 3 bits, and the tables are 8× smaller
+ * per entry; the price is a final table over one more index bit.
+ */
+import { ShapeError } from '../../errors.js';
+import type { RingArray, RingBits } from '../../kernels/types.js';
+import { bitTableByteBits, bitTableStride, selectBits, setBitRange } from '../bits.js';
+import type { PhaseCost } from '../cost.js';
+import type { Dealing } from '../dealer.js';
+import type { Material } from '../material.js';
+import { tableItem, type TableShare } from '../protocols/common.js';
+import * as R from '../ring.js';
+import { lookup } from './local.js';
+import type { RoundSeq } from './stages.js';
+
+/** The chunks of a chain that removes s bits (least significant first). */
+export interface ChainPlan {
+  s: number;
+  chunks: number[];
+}
+
+/** Largest chunk: link tables index c + 1 ≤ 16 bits. */
+export const MAX_CHAIN_CHUNK = 15;
+
+/** Chunks of width c (the last takes the rest) or an explicit schedule summing to s. */
+export function chainPlan(s: number, chunk: number | readonly number[] = 8): ChainPlan {
+  if (!Number.isInteger(s) || s < 1) throw new ShapeError(`borrow chain: shift ${String(s)} must be a positive integer`);
+  const sizes = typeof chunk === 'number' ? [chunk] : [...chunk];
+  for (const c of sizes) {
+    if (!Number.isInteger(c) || c < 1 || c > MAX_CHAIN_CHUNK) throw new ShapeError(`borrow chain: chunk ${String(c)} must be an integer in 1…${MAX_CHAIN_CHUNK}`);
+  }
+  if (typeof chunk !== 'number') {
+    if (sizes.reduce((a, b) => a + b, 0) !== s) throw new ShapeError(`borrow chain: chunk schedule [${sizes.join(', ')}] does not sum to s=${s}`);
+    return { s, chunks: sizes };
+  }
+  const chunks: number[] = [];
+  for (let rem = s; rem > 0; rem -= Math.min(chunk, rem)) chunks.push(Math.min(chunk, rem));
+  return { s, chunks };
+}
+
+/** Index width of link k's table. */
+function linkBits(plan: ChainPlan, k: number): number {
+  return k === 0 ? plan.chunks[0]! : plan.chunks[k]! + 1;
+}
+
+/** Offline P0→P2 bytes and the online phase of a chain over N elements. */
+export function chainCost(N: number, plan: ChainPlan): { offline: number; online: PhaseCost } {
+  let offline = 0;
+  const online: PhaseCost = { rounds: { P1: plan.chunks.length, P2: plan.chunks.length }, messages: [] };
+  const b = R.wireBytes(1, N);
+  plan.chunks.forEach((_, k) => {
+    offline += N * bitTableStride(linkBits(plan, k));
+    online.messages.push({ from: 'P1', to: 'P2', bytes: b }, { from: 'P2', to: 'P1', bytes: b });
+  });
+  return { offline, online };
+}
+
+/** (a >> off) mod 2^c of every element, as unsigned numbers (c ≤ 16). */
+export function limb(a: RingArray, off: number, c: number): Uint32Array {
+  const out = new Uint32Array(a.length);
+  const mask = 2 ** c - 1;
+  if (a instanceof BigUint64Array) {
+    const o = BigInt(off), mk = BigInt(mask);
+    for (let i = 0; i < a.length; i++) out[i] = Number((a[i]! >> o) & mk);
+  } else if (off < 32) {
+    for (let i = 0; i < a.length; i++) out[i] = (a[i]! >>> off) & mask;
+  }
+  return out;
+}
+
+/** Dealer side of one chain: P0 returns ρ_K (the last link's output mask); others undefined. */
+export async function dealChain(d: Dealing, prefix: string, plan: ChainPlan, N: number, r?: RingArray): Promise<Uint8Array | undefined> {
+  let off = 0;
+  let rhoIn: Uint8Array | undefined;
+  for (let k = 0; k < plan.chunks.length; k++) {
+    const c = plan.chunks[k]!;
+    const bits = linkBits(plan, k);
+    const stride = bitTableStride(bits);
+    const rhoOut = (await d.own(1, N)) as Uint8Array | undefined;
+    let table: Uint8Array | undefined;
+    if (rhoOut) {
+      if (!r) throw new ShapeError('borrow chain: P0 must pass the full mask');
+      table = linkTable(limb(r, off, c), c, stride, rhoIn, rhoOut);
+    }
+    await d.shareBitTable(`${prefix}a${k}`, N * stride, table);
+    rhoIn = rhoOut;
+    off += c;
+  }
+  return rhoIn;
+}
+
+/** Dealer math of one link (pure): the packed tables A_k of all elements. */
+export function linkTable(rk: Uint32Array, c: number, stride: number, rhoIn: Uint8Array | undefined, rhoOut: Uint8Array): Uint8Array {
+  const N = rk.length;
+  const S = 2 ** c;
+  const t = new Uint8Array(N * stride);
+  for (let e = 0; e < N; e++) {
+    const base = e * stride * 8;
+    const out = rhoOut[e]!;
+    for (let u = 0; u < (rhoIn ? 2 : 1); u++) {
+      const seg = base + u * S;
+      const lim = Math.min(S, rk[e]! + (rhoIn ? u ^ rhoIn[e]! : 0));
+      if (out) setBitRange(t, seg + lim, seg + S, 1);
+      else setBitRange(t, seg, seg + lim, 1);
+    }
+  }
+  return t;
+}
+
+/**
+ * The final table's two rotations per element (element-major: 2e + u):
+ * r_hi + (u ⊕ ρ_K) mod 2^n, so that entry u·2^n + j of element e reads
+ * T(j − r_hi − b_K) when u is the opened last borrow.
+ */
+export function finalRotations(rHi: Uint32Array, rhoK: Uint8Array, n: number): Uint32Array {
+  const out = new Uint32Array(2 * rHi.length);
+  const mask = 2 ** n - 1;
+  for (let e = 0; e < rHi.length; e++) {
+    out[2 * e] = (rHi[e]! + rhoK[e]!) & mask;
+    out[2 * e + 1] = (rHi[e]! + (rhoK[e]! ^ 1)) & mask;
+  }
+  return out;
+}
+
+/** This party's link tables from a taken entry. */
+export function takeChain(items: Material, tag: string, prefix: string, plan: ChainPlan, N: number): TableShare[] {
+  return plan.chunks.map((_, k) => tableItem(items, tag, `${prefix}a${k}`, 8, N * bitTableStride(linkBits(plan, k))));
+}
+
+/**
+ * Link k's index for every element: (u ‖ m_k) as a bit position, and the
+ * byte index (bit position >> 3) that the gather kernels read. One pass
+ * (m's chunk, the opened borrow, both outputs), kept monomorphic for the
+ * common 32-bit storage.
+ */
+function linkIndex(m: RingArray, off: number, c: number, u: Uint8Array | undefined): { idx: Uint32Array; byteIdx: Uint32Array } {
+  const N = m.length;
+  const idx = m instanceof Uint32Array ? limb32(m, off, c) : limb(m, off, c);
+  const byteIdx = new Uint32Array(N);
+  if (u) {
+    for (let i = 0; i < N; i++) {
+      const j = idx[i]! | (u[i]! << c);
+      idx[i] = j;
+      byteIdx[i] = j >>> 3;
+    }
+  } else {
+    for (let i = 0; i < N; i++) byteIdx[i] = idx[i]! >>> 3;
+  }
+  return { idx, byteIdx };
+}
+
+function limb32(m: Uint32Array, off: number, c: number): Uint32Array {
+  const out = new Uint32Array(m.length);
+  const mask = 2 ** c - 1;
+  if (off < 32) for (let i = 0; i < m.length; i++) out[i] = (m[i]! >>> off) & mask;
+  return out;
+}
+
+/**
+ * Online chain on the public masked value m (storage ring l): one round per
+ * link from `seq`. Returns the final table's index u_K·2^n + m_hi (u_K the
+ * opened last borrow).
+ */
+export async function runChain(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: number, tables: readonly TableShare[]): Promise<Uint32Array> {
+  let u: Uint8Array | undefined;
+  let off = 0;
+  for (let k = 0; k < plan.chunks.length; k++) {
+    const c = plan.chunks[k]!;
+    const slot = seq.next().reserve(1 as RingBits, m.length, 'borrow');
+    const { idx, byteIdx } = linkIndex(m, off, c, u);
+    const bytes = (await lookup(tables[k]!, bitTableByteBits(linkBits(plan, k)), byteIdx)) as Uint8Array;
+    u = (await slot.open(selectBits(bytes, idx))) as Uint8Array;
+    off += c;
+  }
+  const idx = linkIndex(m, plan.s, n, undefined).idx;
+  const un = u!;
+  for (let i = 0; i < idx.length; i++) idx[i] = idx[i]! | (un[i]! << n);
+  return idx;
+}
