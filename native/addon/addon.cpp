@@ -32,7 +32,7 @@ using lutmpc::ShiftOp;
 using lutmpc::UnOp;
 
 // Bumped whenever the JS-facing signatures change; src/kernels/native.ts checks it.
-constexpr int kAbiVersion = 2;
+constexpr int kAbiVersion = 3;
 
 // Below these sizes an "async" kernel runs inline and returns a settled Promise
 // (a few tens of microseconds at most; a worker round trip costs about as much).
@@ -308,6 +308,88 @@ Napi::Value PrgGather(const Napi::CallbackInfo& info) {
                            {idx.object, o.object}, o.object, n <= kInlinePerElement);
 }
 
+// Arguments (after the table source) of the borrow-chain link reads:
+// byteBits, m (Uint32Array), off, c, u (packed Uint8Array or null), out?.
+struct LinkArgs {
+  unsigned byteBits, off, c;
+  const std::uint32_t* m;
+  const std::uint8_t* u;
+  std::uint8_t* out;
+  std::size_t n;
+  std::vector<Napi::Object> keep;
+  Napi::Object result;
+};
+
+unsigned small_uint(Napi::Env env, const Napi::Value& v, const std::string& fn, const char* name, unsigned lo, unsigned hi) {
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!v.IsNumber() || !(d >= lo) || d > hi || d != static_cast<double>(static_cast<unsigned>(d))) {
+    std::string got = v.IsNumber() ? v.ToString().Utf8Value() : describe(v);
+    range_error(env, fn + ": argument '" + name + "'=" + got + " must be an integer in " + std::to_string(lo) + "…" + std::to_string(hi));
+  }
+  return static_cast<unsigned>(d);
+}
+
+LinkArgs link_args(Napi::Env env, const Napi::CallbackInfo& info, std::size_t at, const std::string& fn) {
+  LinkArgs a;
+  a.byteBits = small_uint(env, info[at], fn, "byteBits", 0, lutmpc::kGatherMaxBits);
+  View m = ring_array(env, info[at + 1], fn, "m", 32);
+  a.n = m.length;
+  a.m = static_cast<const std::uint32_t*>(m.data);
+  a.off = small_uint(env, info[at + 2], fn, "off", 0, 63);
+  a.c = small_uint(env, info[at + 3], fn, "c", 1, 16);
+  const std::size_t packed = (a.n + 7) / 8;
+  a.u = nullptr;
+  a.keep.push_back(m.object);
+  if (!info[at + 4].IsNull() && !info[at + 4].IsUndefined()) {
+    View u = bytes(env, info[at + 4], fn, "u");
+    if (u.length < packed) range_error(env, fn + ": argument 'u' must hold ceil(m.length/8) = " + std::to_string(packed) + " bytes, got " + std::to_string(u.length));
+    a.u = static_cast<const std::uint8_t*>(u.data);
+    a.keep.push_back(u.object);
+  }
+  View o = out_array(env, info[at + 5], fn, 8, packed, "ceil(m.length/8)");
+  a.out = static_cast<std::uint8_t*>(o.data);
+  a.keep.push_back(o.object);
+  a.result = o.object;
+  return a;
+}
+
+// bitLinkGather(tables, byteBits, m, off, c, u, out?) -> Promise<out>: one borrow-chain link
+// read on stored packed bit tables (lutmpc::bit_link_gather).
+Napi::Value BitLinkGather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "bitLinkGather";
+  View t = bytes(env, info[0], fn, "tables");
+  LinkArgs a = link_args(env, info, 1, fn);
+  need_length(env, t, a.n << a.byteBits, fn, "tables", "m.length·2^byteBits");
+  const std::uint8_t* pt = static_cast<const std::uint8_t*>(t.data);
+  a.keep.push_back(t.object);
+  const unsigned bb = a.byteBits, off = a.off, c = a.c;
+  const std::uint32_t* pm = a.m;
+  const std::uint8_t* pu = a.u;
+  std::uint8_t* po = a.out;
+  const std::size_t n = a.n;
+  return KernelWorker::run(env, "lutmpc.bitLinkGather", [=] { lutmpc::bit_link_gather(pt, bb, pm, n, off, c, pu, po); }, a.keep, a.result,
+                           n <= kInlinePerElement);
+}
+
+// prgBitLinkGather(key, iv, byteBits, m, off, c, u, out?) -> Promise<out>: the same read with the
+// AES-CTR keystream (key, iv) as the tables (lutmpc::aes128_ctr_bit_link_gather).
+Napi::Value PrgBitLinkGather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "prgBitLinkGather";
+  std::array<std::uint8_t, 16> k, iv;
+  key_iv(env, info, fn, k, iv);
+  LinkArgs a = link_args(env, info, 2, fn);
+  const unsigned bb = a.byteBits, off = a.off, c = a.c;
+  const std::uint32_t* pm = a.m;
+  const std::uint8_t* pu = a.u;
+  std::uint8_t* po = a.out;
+  const std::size_t n = a.n;
+  return KernelWorker::run(env, "lutmpc.prgBitLinkGather",
+                           [=] { lutmpc::aes128_ctr_bit_link_gather(k.data(), iv.data(), bb, pm, n, off, c, pu, po); }, a.keep, a.result,
+                           n <= kInlinePerElement);
+}
+
 // adviseHugePages(view) -> bytes advised (sync; call on a fresh, untouched allocation)
 Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -420,6 +502,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatherPerElement", Napi::Function::New(env, GatherPerElement, "gatherPerElement"));
   exports.Set("prgFill", Napi::Function::New(env, PrgFill, "prgFill"));
   exports.Set("prgGather", Napi::Function::New(env, PrgGather, "prgGather"));
+  exports.Set("bitLinkGather", Napi::Function::New(env, BitLinkGather, "bitLinkGather"));
+  exports.Set("prgBitLinkGather", Napi::Function::New(env, PrgBitLinkGather, "prgBitLinkGather"));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("configure", Napi::Function::New(env, Configure, "configure"));

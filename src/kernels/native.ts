@@ -16,7 +16,7 @@ import { NativeLoadError } from '../errors.js';
 import { setLargeAllocAdvisor, type BinaryOp, type GemmBits, type Kernels, type RingArray, type RingArrayOf, type RingBits, type ShiftOp, type UnaryOp } from './types.js';
 
 /** ABI version the addon must report (native/addon/addon.cpp kAbiVersion). */
-export const NATIVE_ABI = 2;
+export const NATIVE_ABI = 3;
 
 export interface NativeInfo {
   abi: number;
@@ -57,6 +57,8 @@ export interface NativeAddon {
   gatherPerElement(tables: RingArray, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
   prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
   prgGather(key: Uint8Array, iv: Uint8Array, l: number, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
+  bitLinkGather(tables: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u: Uint8Array | null, out?: Uint8Array): Promise<Uint8Array>;
+  prgBitLinkGather(key: Uint8Array, iv: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u: Uint8Array | null, out?: Uint8Array): Promise<Uint8Array>;
   /** madvise(MADV_HUGEPAGE) on the 2 MiB-aligned interior of a fresh buffer; bytes advised. */
   adviseHugePages(view: ArrayBufferView): number;
 }
@@ -175,5 +177,9 @@ export function wrapAddon(A: NativeAddon, name: 'cpu' | 'cuda', detail: () => st
     prgFill: async (key: Uint8Array, iv: Uint8Array, out: Uint8Array) => A.prgFill(key, iv, out),
     prgGather: async <L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>
       (await A.prgGather(key, iv, l, bits, idx, out)) as RingArrayOf<L>,
+    bitLinkGather: async (tables: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u?: Uint8Array, out?: Uint8Array) =>
+      A.bitLinkGather(tables, byteBits, m, off, c, u ?? null, out),
+    prgBitLinkGather: async (key: Uint8Array, iv: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u?: Uint8Array, out?: Uint8Array) =>
+      A.prgBitLinkGather(key, iv, byteBits, m, off, c, u ?? null, out),
   };
 }

@@ -105,6 +105,20 @@ export async function selftest(kernels: Kernels = getKernels()): Promise<Selftes
     const idx = randomRing(16, 3001);
     await record(`prgGather l=${l}`, async () => sameArray(await kernels.prgGather(key, iv, l, bits, idx), await ref.prgGather(key, iv, l, bits, idx)));
   }
+  {
+    // Borrow-chain links (requant): stored and keystream bit tables, with and without borrow-in bits.
+    const n = 3001, byteBits = 6;
+    const tables = randomRing(8, n << byteBits) as Uint8Array;
+    const m = randomRing(32, n) as Uint32Array;
+    const u = randomRing(8, (n + 7) >> 3) as Uint8Array;
+    const key = randomRing(8, 16), iv = randomRing(8, 16);
+    for (const [off, bu] of [[0, undefined], [16, u]] as [number, Uint8Array | undefined][]) {
+      await record(`bitLinkGather off=${off}`, async () => sameArray(await kernels.bitLinkGather(tables, byteBits, m, off, 8, bu), await ref.bitLinkGather(tables, byteBits, m, off, 8, bu)));
+      await record(`prgBitLinkGather off=${off}`, async () =>
+        sameArray(await kernels.prgBitLinkGather(key, iv, byteBits, m, off, 8, bu), await ref.prgBitLinkGather(key, iv, byteBits, m, off, 8, bu)),
+      );
+    }
+  }
   return {
     backend: kernels.name,
     detail: kernels.detail,

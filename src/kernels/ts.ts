@@ -298,6 +298,49 @@ async function prgGather<L extends RingBits>(key: Uint8Array, iv: Uint8Array, l:
   return gatherPerElement(tables, bits, idx, out);
 }
 
+function checkLink(fn: string, byteBits: number, m: Uint32Array, off: number, c: number, u: Uint8Array | undefined, out: Uint8Array | undefined): Uint8Array {
+  const int = (name: string, v: number, lo: number, hi: number): void => {
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${fn}: argument '${name}'=${String(v)} must be an integer in ${lo}…${hi}`);
+  };
+  int('byteBits', byteBits, 0, 24);
+  if (!(m instanceof Uint32Array)) throw new TypeError(`${fn}: argument 'm' must be a Uint32Array for ring Z_2^32`);
+  int('off', off, 0, 63);
+  int('c', c, 1, 16);
+  const packed = (m.length + 7) >> 3;
+  if (u !== undefined) {
+    checkBytes(fn, 'u', u);
+    if (u.length < packed) throw new RangeError(`${fn}: argument 'u' must hold ceil(m.length/8) = ${packed} bytes, got ${u.length}`);
+  }
+  return prepareOut(fn, 8, packed, out) as Uint8Array;
+}
+
+async function bitLinkGather(tables: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u?: Uint8Array, out?: Uint8Array): Promise<Uint8Array> {
+  const fn = 'bitLinkGather';
+  checkBytes(fn, 'tables', tables);
+  const o = checkLink(fn, byteBits, m, off, c, u, out);
+  const stride = 2 ** byteBits;
+  if (tables.length !== m.length * stride) throw new RangeError(`${fn}: argument 'tables' must have m.length·2^byteBits = ${m.length * stride} bytes, got ${tables.length}`);
+  o.fill(0);
+  for (let i = 0; i < m.length; i++) {
+    let j = off >= 32 ? 0 : (m[i]! >>> off) % 2 ** c;
+    if (u) j += ((u[i >> 3]! >> (i & 7)) & 1) * 2 ** c;
+    const byte = tables[i * stride + (Math.floor(j / 8) % stride)]!;
+    o[i >> 3]! |= ((byte >> (j % 8)) & 1) << (i % 8);
+  }
+  return o;
+}
+
+async function prgBitLinkGather(key: Uint8Array, iv: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u?: Uint8Array, out?: Uint8Array): Promise<Uint8Array> {
+  const fn = 'prgBitLinkGather';
+  checkBytes(fn, 'key', key, 16);
+  checkBytes(fn, 'iv', iv, 16);
+  checkLink(fn, byteBits, m, off, c, u, out);
+  // The definition: expand every table, then read one bit of each.
+  const tables = new Uint8Array(m.length * 2 ** byteBits);
+  await prgFill(key, iv, tables);
+  return bitLinkGather(tables, byteBits, m, off, c, u, out);
+}
+
 export const tsKernels: Kernels = {
   name: 'ts',
   detail: 'plain TypeScript (oracle)',
@@ -311,4 +354,6 @@ export const tsKernels: Kernels = {
   gatherPerElement,
   prgFill,
   prgGather,
+  bitLinkGather,
+  prgBitLinkGather,
 };

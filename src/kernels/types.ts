@@ -96,6 +96,18 @@ export interface Kernels {
    * materialising the tables (a party's pseudo-random table share).
    */
   prgGather<L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+  /**
+   * One link of the borrow chain (src/mpc/lut/borrow-chain.ts) on packed
+   * per-element bit tables: element i's bit index is
+   * j = ((m[i] >> off) mod 2^c) | (bit i of u) << c (no u term when u is
+   * absent; m[i] >> off = 0 for off ≥ 32), and bit i of the result
+   * (packed LSB first, ⌈n/8⌉ bytes) is bit j & 7 of byte
+   * ((j >> 3) mod 2^byteBits) of element i's 2^byteBits-byte table at
+   * i·2^byteBits in `tables`. u, when given, is packed (⌈n/8⌉ bytes).
+   */
+  bitLinkGather(tables: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u?: Uint8Array, out?: Uint8Array): Promise<Uint8Array>;
+  /** `bitLinkGather` with the keystream of (key, iv) as the tables (a party's pseudo-random share of them). */
+  prgBitLinkGather(key: Uint8Array, iv: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u?: Uint8Array, out?: Uint8Array): Promise<Uint8Array>;
 }
 
 /** Element byte size of each ring's storage. */

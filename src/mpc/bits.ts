@@ -96,13 +96,7 @@ export function setBitRange(t: Uint8Array, from: number, to: number, v: number):
   }
 }
 
-/**
- * The bit of each element's table at its index, given the bytes already
- * gathered at byte index idx >> 3: out[i] = (bytes[i] >> (idx[i] & 7)) & 1.
- */
-export function selectBits(bytes: Uint8Array, idx: Uint32Array): Uint8Array {
-  if (bytes.length !== idx.length) throw new ShapeError(`selectBits: ${bytes.length} bytes for ${idx.length} indices`);
-  const out = new Uint8Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = (bytes[i]! >> (idx[i]! & 7)) & 1;
-  return out;
+/** Bit i of a packed vector. */
+export function bitAt(p: Uint8Array, i: number): number {
+  return (p[i >> 3]! >> (i & 7)) & 1;
 }

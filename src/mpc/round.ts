@@ -46,6 +46,8 @@ export class Slot {
     readonly l: RingBits,
     readonly n: number,
     readonly proto: string,
+    /** Z_2 only: the share and the result are bit-packed (⌈n/8⌉ bytes, bits.ts). */
+    readonly packed = false,
   ) {
     this.result = new Promise<RingArray>((res, rej) => {
       this.resolve = res;
@@ -60,7 +62,8 @@ export class Slot {
    */
   open(share: RingArray): Promise<RingArray> {
     if (this.share !== undefined) throw new ProtocolError('a round slot was filled twice');
-    if (share.length !== this.n) throw new ProtocolError(`round slot of ${this.n} elements got ${share.length}`);
+    const len = this.packed ? (this.n + 7) >> 3 : this.n;
+    if (share.length !== len) throw new ProtocolError(`round slot of ${this.n} elements${this.packed ? ' (packed)' : ''} got ${share.length}${this.packed ? ' bytes' : ''}`);
     this.share = share;
     this.round.filled();
     return this.result;
@@ -101,6 +104,19 @@ export class Round {
     return this.party.recv(peer, tag, at);
   }
 
+  /**
+   * Reserve a slot of n elements of Z_2 whose share and result are packed
+   * bit vectors (⌈n/8⌉ bytes, LSB first): for protocols that produce and
+   * consume bits in packed form (borrow-chain.ts). Same wire bytes as
+   * `reserve(1, n)`.
+   */
+  reservePacked(n: number, proto = 'slot'): Slot {
+    if (this.closed) throw new ProtocolError(`round '${this.label}' is already closed; reserve slots before closing it`);
+    const s = new Slot(this, 1, n, proto, true);
+    this.slots.push(s);
+    return s;
+  }
+
   /** No more slots: the message leaves once every slot is filled. */
   close(): void {
     this.closed = true;
@@ -127,7 +143,7 @@ export class Round {
     const peer = otherCompute(p.id);
     const tag = roundTag(p.next('round'), this.label, this.slots.map((s) => s.proto));
     const at = { phase: 'online' as const, label: this.label };
-    const wire = this.slots.map((s) => (s.l === 1 ? packBits(s.share as Uint8Array) : bytesOf(s.share!)));
+    const wire = this.slots.map((s) => (s.packed ? (s.share as Uint8Array) : s.l === 1 ? packBits(s.share as Uint8Array) : bytesOf(s.share!)));
     p.send(peer, tag, wire, at);
     const payload = await p.recv(peer, tag, at);
     let want = 0;
@@ -142,7 +158,7 @@ export class Round {
         const mine = wire[k]!; // owned by the link now: XOR into a fresh array
         const x = new Uint8Array(nb);
         for (let i = 0; i < nb; i++) x[i] = mine[i]! ^ payload[off + i]!;
-        s.resolve(unpackBits(x, s.n));
+        s.resolve(s.packed ? x : unpackBits(x, s.n));
       } else {
         const theirs = ringView(s.l, payload, off, s.n);
         s.resolve(add(s.l, s.share!, theirs, theirs === s.share ? undefined : theirs));

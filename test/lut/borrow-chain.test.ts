@@ -7,7 +7,7 @@
  * borrow-in values), and pack/unpack/setBitRange against plain loops.
  */
 import { describe, expect, it } from 'vitest';
-import { packBits, selectBits, setBitRange, unpackBits, bitTableStride } from '../../src/mpc/bits.js';
+import { packBits, setBitRange, unpackBits, bitTableStride } from '../../src/mpc/bits.js';
 import { chainCost, chainPlan, linkTable } from '../../src/mpc/lut/borrow-chain.js';
 import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
 import { ownRounds } from '../../src/mpc/lut/stages.js';
@@ -109,7 +109,7 @@ describe('packed bits', () => {
     expect(Array.from(unpackBits(packBits(view), 1000))).toEqual(Array.from(view, (b) => b & 1));
   });
 
-  it('setBitRange equals a per-bit loop on every range of a 40-bit buffer, and selectBits reads the indexed bit', () => {
+  it('setBitRange equals a per-bit loop on every range of a 40-bit buffer', () => {
     for (let from = 0; from <= 40; from += 3) {
       for (let to = from; to <= 40; to += 5) {
         for (const v of [0, 1]) {
@@ -121,7 +121,5 @@ describe('packed bits', () => {
         }
       }
     }
-    expect(Array.from(selectBits(Uint8Array.from([0b1010, 0x80, 1]), Uint32Array.from([1, 15, 8])))).toEqual([1, 1, 1]);
-    expect(() => selectBits(new Uint8Array(2), new Uint32Array(3))).toThrow(/2 bytes for 3 indices/);
   });
 });

@@ -8,6 +8,7 @@
 
 #include "aes_internal.h"
 #include "lutmpc/cpu.h"
+#include "lutmpc/gather.h"
 #include "lutmpc/threads.h"
 
 namespace lutmpc {
@@ -112,6 +113,46 @@ void aes128_ctr_gather(const std::uint8_t key[16], const std::uint8_t iv[16], st
   constexpr std::size_t kParallel = 1 << 14;
   if (n >= 2 * kParallel) parallel_for(n, kParallel, range);
   else range(0, n);
+}
+
+void aes128_ctr_bit_link_gather(const std::uint8_t key[16], const std::uint8_t iv[16], unsigned byte_bits, const std::uint32_t* m,
+                                std::size_t n, unsigned off, unsigned c, const std::uint8_t* u, std::uint8_t* out) {
+  const std::size_t nbytes = (n + 7) / 8;
+  if (n == 0) return;
+  detail::AesKey k;
+  detail::aes128_expand(key, k);
+  std::uint64_t hi, lo;
+  detail::load_counter(iv, hi, lo);
+  const BlocksAtFn fn = pick_at();
+  const std::uint64_t bmask = (std::uint64_t{1} << byte_bits) - 1;
+  // Ranges of whole output bytes; batches of 256 elements (32 output bytes).
+  auto range = [&](std::size_t b, std::size_t e) {
+    constexpr std::size_t kBatch = 256;
+    std::uint64_t blk[kBatch];
+    unsigned within[kBatch];
+    unsigned bit[kBatch];
+    alignas(16) std::uint8_t blocks[16 * kBatch];
+    const std::size_t first = 8 * b, last = std::min(n, 8 * e);
+    for (std::size_t i0 = first; i0 < last; i0 += kBatch) {
+      const std::size_t cnt = std::min(kBatch, last - i0);
+      for (std::size_t t = 0; t < cnt; ++t) {
+        const std::uint32_t j = bit_link_index(m, i0 + t, off, c, u);
+        const std::uint64_t byte = (static_cast<std::uint64_t>(i0 + t) << byte_bits) + ((j >> 3) & bmask);
+        blk[t] = byte >> 4;
+        within[t] = static_cast<unsigned>(byte & 15);
+        bit[t] = j & 7;
+      }
+      fn(k, hi, lo, blk, blocks, cnt);
+      for (std::size_t t = 0; t < cnt; t += 8) {
+        unsigned acc = 0;
+        for (std::size_t s = t; s < std::min(cnt, t + 8); ++s) acc |= ((blocks[16 * s + within[s]] >> bit[s]) & 1u) << (s - t);
+        out[(i0 + t) / 8] = static_cast<std::uint8_t>(acc);
+      }
+    }
+  };
+  constexpr std::size_t kParallel = 1 << 14;
+  if (n >= 2 * kParallel) parallel_for(nbytes, kParallel / 8, range);
+  else range(0, nbytes);
 }
 
 }  // namespace lutmpc

@@ -3,6 +3,7 @@
 // (each out[i] is written after idx[i] is read); other overlaps use a temporary.
 #include "lutmpc/gather.h"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -82,6 +83,27 @@ void gather_shared(std::size_t eb, const void* table, unsigned bits, std::size_t
 void gather_per_element(std::size_t eb, const void* tables, unsigned bits, std::size_t ib, const void* idx, void* out,
                         std::size_t n) {
   gather(true, eb, tables, bits, ib, idx, out, n);
+}
+
+void bit_link_gather(const std::uint8_t* tables, unsigned byte_bits, const std::uint32_t* m, std::size_t n, unsigned off,
+                     unsigned c, const std::uint8_t* u, std::uint8_t* out) {
+  const std::size_t bmask = (std::size_t{1} << byte_bits) - 1;
+  // Work in whole output bytes (8 elements) so that no two threads share one.
+  auto run = [&](std::size_t b, std::size_t e) {
+    for (std::size_t q = b; q < e; ++q) {
+      const std::size_t i0 = 8 * q, i1 = std::min(n, i0 + 8);
+      unsigned acc = 0;
+      for (std::size_t i = i0; i < i1; ++i) {
+        const std::uint32_t j = bit_link_index(m, i, off, c, u);
+        const std::uint8_t byte = tables[(i << byte_bits) + ((j >> 3) & bmask)];
+        acc |= ((byte >> (j & 7)) & 1u) << (i - i0);
+      }
+      out[q] = static_cast<std::uint8_t>(acc);
+    }
+  };
+  const std::size_t nbytes = (n + 7) / 8;
+  if (n < kParallelMin) run(0, nbytes);
+  else parallel_for(nbytes, kParallelMin / 16, run);
 }
 
 }  // namespace lutmpc

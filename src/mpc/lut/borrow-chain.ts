@@ -21,8 +21,8 @@
  *      index j − r_hi − (u ⊕ ρ_K) (`finalRotations` gives both rotations).
  * Online (P1, P2), link k = one round from the caller's RoundSeq:
  *   4. Pi reads its share bit at u_k·2^c_k + m_k (m_0 alone for link 0):
- *      one byte gather + a bit select.
- *   5. The round opens u_{k+1} (⌈N/8⌉ bytes each way, bit-packed).
+ *      one native pass per link (Kernels.bitLinkGather), packed.
+ *   5. The round opens u_{k+1} (⌈N/8⌉ bytes each way; u stays packed).
  *
  * Cost (N elements, K = number of chunks): offline P0→P2
  * N·(stride(c_0) + Σ_{k≥1} stride(c_k + 1)) bytes (stride = max(2, 2^bits/8));
@@ -33,13 +33,13 @@
  */
 import { ShapeError } from '../../errors.js';
 import type { RingArray, RingBits } from '../../kernels/types.js';
-import { bitTableByteBits, bitTableStride, selectBits, setBitRange } from '../bits.js';
+import { bitTableByteBits, bitTableStride, setBitRange } from '../bits.js';
 import type { PhaseCost } from '../cost.js';
 import type { Dealing } from '../dealer.js';
 import type { Material } from '../material.js';
 import { tableItem, type TableShare } from '../protocols/common.js';
 import * as R from '../ring.js';
-import { lookup } from './local.js';
+import { linkRead } from './local.js';
 import type { RoundSeq } from './stages.js';
 
 /** The chunks of a chain that removes s bits (least significant first). */
@@ -157,52 +157,27 @@ export function takeChain(items: Material, tag: string, prefix: string, plan: Ch
 }
 
 /**
- * Link k's index for every element: (u ‖ m_k) as a bit position, and the
- * byte index (bit position >> 3) that the gather kernels read. One pass
- * (m's chunk, the opened borrow, both outputs), kept monomorphic for the
- * common 32-bit storage.
- */
-function linkIndex(m: RingArray, off: number, c: number, u: Uint8Array | undefined): { idx: Uint32Array; byteIdx: Uint32Array } {
-  const N = m.length;
-  const idx = m instanceof Uint32Array ? limb32(m, off, c) : limb(m, off, c);
-  const byteIdx = new Uint32Array(N);
-  if (u) {
-    for (let i = 0; i < N; i++) {
-      const j = idx[i]! | (u[i]! << c);
-      idx[i] = j;
-      byteIdx[i] = j >>> 3;
-    }
-  } else {
-    for (let i = 0; i < N; i++) byteIdx[i] = idx[i]! >>> 3;
-  }
-  return { idx, byteIdx };
-}
-
-function limb32(m: Uint32Array, off: number, c: number): Uint32Array {
-  const out = new Uint32Array(m.length);
-  const mask = 2 ** c - 1;
-  if (off < 32) for (let i = 0; i < m.length; i++) out[i] = (m[i]! >>> off) & mask;
-  return out;
-}
-
-/**
- * Online chain on the public masked value m (storage ring l): one round per
- * link from `seq`. Returns the final table's index u_K·2^n + m_hi (u_K the
- * opened last borrow).
+ * Online chain on the public masked value m: one round per link from `seq`,
+ * each opening one packed bit per element. Each link is one native pass
+ * (Kernels.bitLinkGather: index, table read and bit packing together).
+ * Returns the final table's index u_K·2^n + m_hi (u_K the opened last
+ * borrow).
  */
 export async function runChain(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: number, tables: readonly TableShare[]): Promise<Uint32Array> {
+  const N = m.length;
   let u: Uint8Array | undefined;
   let off = 0;
   for (let k = 0; k < plan.chunks.length; k++) {
     const c = plan.chunks[k]!;
-    const slot = seq.next().reserve(1 as RingBits, m.length, 'borrow');
-    const { idx, byteIdx } = linkIndex(m, off, c, u);
-    const bytes = (await lookup(tables[k]!, bitTableByteBits(linkBits(plan, k)), byteIdx)) as Uint8Array;
-    u = (await slot.open(selectBits(bytes, idx))) as Uint8Array;
+    const slot = seq.next().reservePacked(N, 'borrow');
+    // The kernel reads 32-bit storage; other rings pass the chunk itself.
+    const [mm, o] = m instanceof Uint32Array ? [m, off] : [limb(m, off, c), 0];
+    const share = await linkRead(tables[k]!, bitTableByteBits(linkBits(plan, k)), mm, o, c, u);
+    u = (await slot.open(share)) as Uint8Array;
     off += c;
   }
-  const idx = linkIndex(m, plan.s, n, undefined).idx;
+  const idx = limb(m, plan.s, n);
   const un = u!;
-  for (let i = 0; i < idx.length; i++) idx[i] = idx[i]! | (un[i]! << n);
+  for (let i = 0; i < N; i++) idx[i] = idx[i]! | (((un[i >> 3]! >> (i & 7)) & 1) << n);
   return idx;
 }

@@ -92,3 +92,19 @@ export function lookup(tables: TableShare, bits: number, idx: RingArray): Promis
   }
   return kernels().gatherPerElement(tables as AnyArr, bits, idx) as Promise<RingArray>;
 }
+
+/**
+ * One borrow-chain link read (Kernels.bitLinkGather) from this party's share
+ * of the packed bit tables: stored bytes (P2) or the keystream (P1).
+ * Returns the packed share bits.
+ */
+export function linkRead(tables: TableShare, byteBits: number, m: Uint32Array, off: number, c: number, u: Uint8Array | undefined): Promise<Uint8Array> {
+  if ('prg' in tables) {
+    const { prg } = tables;
+    if (prg.n !== m.length * 2 ** byteBits) {
+      return Promise.reject(new ProtocolError(`linkRead: a keystream table share of ${prg.n} bytes does not fit ${m.length} elements × 2^${byteBits}`));
+    }
+    return kernels().prgBitLinkGather(prg.key, prg.iv, byteBits, m, off, c, u);
+  }
+  return kernels().bitLinkGather(tables as Uint8Array, byteBits, m, off, c, u);
+}

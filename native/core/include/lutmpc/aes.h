@@ -21,6 +21,13 @@ void aes128_ctr_keystream(const std::uint8_t key[16], const std::uint8_t iv[16],
 void aes128_ctr_gather(const std::uint8_t key[16], const std::uint8_t iv[16], std::size_t elem_bytes, unsigned bits,
                        std::size_t idx_bytes, const void* idx, void* out, std::size_t n);
 
+/**
+ * bit_link_gather (gather.h) with the keystream of (key, iv) as the packed
+ * tables (a party's pseudo-random share of them): one AES block per element.
+ */
+void aes128_ctr_bit_link_gather(const std::uint8_t key[16], const std::uint8_t iv[16], unsigned byte_bits, const std::uint32_t* m,
+                                std::size_t n, unsigned off, unsigned c, const std::uint8_t* u, std::uint8_t* out);
+
 /** One block with the portable code (test reference). */
 void aes128_encrypt_block_portable(const std::uint8_t key[16], const std::uint8_t in[16], std::uint8_t out[16]);
 

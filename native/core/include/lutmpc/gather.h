@@ -16,4 +16,23 @@ void gather_shared(std::size_t elem_bytes, const void* table, unsigned bits, std
 void gather_per_element(std::size_t elem_bytes, const void* tables, unsigned bits, std::size_t idx_bytes, const void* idx,
                         void* out, std::size_t n);
 
+/**
+ * One link of the borrow chain (requantization, src/mpc/lut/borrow-chain.ts)
+ * on packed per-element bit tables. Element i's bit index is
+ *   j = ((m[i] >> off) mod 2^c) | (u ? (bit i of u) << c : 0)
+ * (m[i] >> off = 0 when off >= 32), and bit i of `out` (packed LSB first,
+ * ceil(n/8) bytes, fully written) is bit j of element i's table: bit j & 7
+ * of byte (j >> 3) mod 2^byte_bits of the 2^byte_bits bytes at
+ * i << byte_bits in `tables`. u (packed, may be null) holds ceil(n/8) bytes.
+ */
+void bit_link_gather(const std::uint8_t* tables, unsigned byte_bits, const std::uint32_t* m, std::size_t n, unsigned off,
+                     unsigned c, const std::uint8_t* u, std::uint8_t* out);
+
+/** The bit index j of element i in bit_link_gather (shared with the keystream variant). */
+inline std::uint32_t bit_link_index(const std::uint32_t* m, std::size_t i, unsigned off, unsigned c, const std::uint8_t* u) {
+  std::uint32_t j = off >= 32 ? 0u : (m[i] >> off) & ((std::uint32_t{1} << c) - 1);
+  if (u != nullptr) j |= static_cast<std::uint32_t>((u[i >> 3] >> (i & 7)) & 1u) << c;
+  return j;
+}
+
 }  // namespace lutmpc
