@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "lutmpc/aes.h"
 #include "lutmpc/cpu.h"
+#include "lutmpc/gather.h"
 #include "lutmpc/threads.h"
 
 using namespace lutmpc;
@@ -89,6 +90,41 @@ int main() {
               std::memcpy(&want[i * eb], &full[e * eb], eb);
             }
             CHECK_MSG(got == want, "gather impl %s threads %u eb %zu bits %u n %zu", aes_impl_name(), threads, eb, bits, n);
+          }
+    }
+  }
+  // Borrow-chain links: bit_link_gather = a per-bit loop; the keystream variant =
+  // keystream expansion + bit_link_gather (n around multiples of 8 and the threaded sizes).
+  for (int aes = 0; aes <= (detected_aesni() ? 1 : 0); ++aes) {
+    set_aesni(aes == 1);
+    for (unsigned threads : {1u, 2u}) {
+      set_num_threads(threads);
+      for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{8}, std::size_t{13}, std::size_t{70001}})
+        for (unsigned off : {0u, 8u, 40u})
+          for (int withU = 0; withU < 2; ++withU) {
+            const unsigned bb = 6, c = 8;
+            std::vector<std::uint8_t> tables(n << bb);
+            for (auto& b : tables) b = static_cast<std::uint8_t>(th::rnd());
+            std::vector<std::uint32_t> m(n);
+            for (auto& v : m) v = static_cast<std::uint32_t>(th::rnd());
+            std::vector<std::uint8_t> u((n + 7) / 8);
+            for (auto& b : u) b = static_cast<std::uint8_t>(th::rnd());
+            const std::uint8_t* pu = withU ? u.data() : nullptr;
+            std::vector<std::uint8_t> want((n + 7) / 8, 0), got((n + 7) / 8, 0xaa);
+            for (std::size_t i = 0; i < n; ++i) {
+              std::uint32_t j = off >= 32 ? 0u : (m[i] >> off) & 0xffu;
+              if (withU) j |= static_cast<std::uint32_t>((u[i / 8] >> (i % 8)) & 1u) << c;
+              if ((tables[(i << bb) + ((j >> 3) & 63u)] >> (j & 7)) & 1u) want[i / 8] |= static_cast<std::uint8_t>(1u << (i % 8));
+            }
+            bit_link_gather(tables.data(), bb, m.data(), n, off, c, pu, got.data());
+            CHECK_MSG(got == want, "bit_link_gather threads %u n %zu off %u u %d", threads, n, off, withU);
+            auto k2 = hex("000102030405060708090a0b0c0d0e0f"), iv2 = hex("0000000000000000fffffffffffffff0");
+            std::vector<std::uint8_t> ks((n << bb) + 16);
+            aes128_ctr_keystream(k2.data(), iv2.data(), ks.data(), n << bb);
+            std::vector<std::uint8_t> wantK((n + 7) / 8, 0), gotK((n + 7) / 8, 0x55);
+            bit_link_gather(ks.data(), bb, m.data(), n, off, c, pu, wantK.data());
+            aes128_ctr_bit_link_gather(k2.data(), iv2.data(), bb, m.data(), n, off, c, pu, gotK.data());
+            CHECK_MSG(gotK == wantK, "aes128_ctr_bit_link_gather impl %s threads %u n %zu off %u u %d", aes_impl_name(), threads, n, off, withU);
           }
     }
   }
