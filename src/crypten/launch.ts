@@ -46,7 +46,7 @@ export async function launchCrypten(o: LaunchCryptenOptions): Promise<LaunchCryp
   const failed = new Promise<never>((_, rej) => (fail = rej));
   failed.catch(() => undefined);
   for (const id of SERVERS) {
-    const proc = fork(entry, [id], { execArgv: [], env: partyProcessEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const proc = fork(entry, [id], { execArgv: [], env: partyProcessEnv(id === 'P0' ? 'dealer' : 'compute'), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const k = { id, proc, stderr: '' };
     proc.stderr!.on('data', (d: Buffer) => (k.stderr += d.toString()));
     msgs.set(id, []);

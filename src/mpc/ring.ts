@@ -138,6 +138,25 @@ export function addRows(l: RingBits, a: RingArray, row: RingArray, m: number, n:
   return add(l, a, tiled, a);
 }
 
+/** Sums of consecutive groups of `cols` elements (row sums of a rows×cols matrix), mod 2^l. */
+export async function rowSums(l: RingBits, a: RingArray, rows: number, cols: number): Promise<RingArray> {
+  if (a.length !== rows * cols) throw new ShapeError(`rowSums: ${a.length} elements are not ${rows}×${cols}`);
+  if (l === 32 || l === 64) {
+    const ones = allocRing(l, cols) as RingArray;
+    if (ones instanceof BigUint64Array) ones.fill(1n);
+    else (ones as Uint32Array).fill(1);
+    return matmul(l, a, ones, rows, cols, 1);
+  }
+  const out = allocRing(l, rows) as unknown as Uint32Array;
+  const src = a as unknown as Uint32Array;
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += src[i * cols + j]!;
+    out[i] = s; // typed-array store reduces mod 2^l (l ≤ 16 here; l = 1 reduced below)
+  }
+  return l === 1 ? reduceBits(out as unknown as Uint8Array) : (out as RingArray);
+}
+
 /** Transpose of an m×n matrix. */
 export function transpose(a: RingArray, m: number, n: number): RingArray {
   const out = (a as Uint32Array).constructor === BigUint64Array ? new BigUint64Array(m * n) : (new (a.constructor as new (n: number) => RingArray)(m * n));

@@ -48,8 +48,8 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
   const { hidden: H, heads: nh, intermediate: I, vocab: V, labels: Lb, layers: N } = sh;
   const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
   const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
-  const rq = (n: number, bits: number, outputs: number): { on: number; off: number; rounds: number } => {
-    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk });
+  const rq = (n: number, bits: number, outputs: number, sumCols?: number): { on: number; off: number; rounds: number } => {
+    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk, rowSumsOfLast: sumCols });
     return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
   };
   const r8 = rq(1, 8, 1).rounds;
@@ -62,14 +62,15 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     L[label].online.rounds += online;
     L[label].offline.rounds += flushes;
   };
-  const requant = (label: Label, n: number, bits: number, outputs: number): void => {
-    const c = rq(n, bits, outputs);
+  /** sumCols: the last output opens as row sums of this many columns (Σ 2^k·d², Σ E). */
+  const requant = (label: Label, n: number, bits: number, outputs: number, sumCols?: number): void => {
+    const c = rq(n, bits, outputs, sumCols);
     add(label, c.on, c.off);
   };
   /** matmulW / matmul / mul / embed: m·n outputs: 4·m·n each way online, 4·m·n offline. */
   const product = (label: Label, outputs: number): void => add(label, 8 * outputs, 4 * outputs);
   const ln = (r: number, residual: boolean): void => {
-    requant('ln', r * H, 8, 2);
+    requant('ln', r * H, 8, 2, H);
     requant('ln', r, 12, 1);
     product('ln', r * H);
     requant('ln', r * H, 8, residual ? 2 : 1);
@@ -91,7 +92,7 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     product('attn', R * H); // U·inv
     requant('attn', R * H, 8, 1);
     rounds('attn', 1 + 1 + r8, 2);
-    requant('softmax', nh * R * T, 8, 2);
+    requant('softmax', nh * R * T, 8, 2, T);
     requant('softmax', nh * R, 12, 1);
     product('softmax', R * H); // E·V inside the first Σ E round
     rounds('softmax', r8 + Math.max(r12, 1), 1);

@@ -171,12 +171,14 @@ export function mulStep(a: SV, b: SV): Step {
  * Requant with an n-bit index at the public shift 32 − n and `outputs` tables
  * (P0 passes them; the secret shift is folded in, dealer-model.ts).
  */
-export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, chunk: number): SeqStep {
+export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, chunk: number, opts: { rowSumsOfLast?: boolean } = {}): SeqStep {
   const [rows, cols] = y.shape;
-  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk };
+  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
+  // A row-summed last output is rows×1 (requant.ts `rowSumsOfLast`).
+  const shape = (k: number): [number, number] => (opts.rowSumsOfLast && k === outputs - 1 ? [rows, 1] : [rows, cols]);
   return {
-    off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables)).map((x) => sv(x, rows, cols)),
-    on: async (seq) => (await requant(seq, asMasked(y), spec)).map((x) => sv(x, rows, cols)),
+    off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables)).map((x, k) => sv(x, ...shape(k))),
+    on: async (seq) => (await requant(seq, asMasked(y), spec)).map((x, k) => sv(x, ...shape(k))),
   };
 }
 

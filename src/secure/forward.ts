@@ -27,7 +27,7 @@ import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js
 import type { DealerLn, DealerModel } from './dealer-model.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulStep, requantStep, type Engine } from './engine.js';
-import { add, broadcastRows, centre, concatCols, firstRows, rowBlock, rowSum, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
+import { add, broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
 /** What every party knows about the model: its shape (T, also public, is passed per sentence). */
 export interface PublicShape {
@@ -125,9 +125,9 @@ async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: D
   const H = v.shape[1];
   if (D && D.out.length !== (residual ? 2 : 1)) throw new ProtocolError('layerNorm: residual outputs do not match the program');
   const c = await centre(v);
-  const [[d, dsq]] = await E.lockstep('ln', [requantStep(c, 8, 2, D?.centre, CH8)]);
-  const q = await rowSum(dsq!);
-  const [[inv]] = await E.lockstep('ln', [requantStep(q, 12, 1, D?.inv, CH12)]);
+  // 2^k·d² is only summed: its output opens as the row sums Σ 2^k·d² directly.
+  const [[d, q]] = await E.lockstep('ln', [requantStep(c, 8, 2, D?.centre, CH8, { rowSumsOfLast: true })]);
+  const [[inv]] = await E.lockstep('ln', [requantStep(q!, 12, 1, D?.inv, CH12)]);
   const [y] = await E.round('ln', [mulStep(d!, broadcastRows(inv!, H))]);
   const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, CH8)]);
   await E.flush('ln');
@@ -172,9 +172,9 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // The heads' element-wise stages run stacked row-wise (head h = rows h·R …),
     // one protocol call each with per-head tables: same material and bytes as
     // one call per head, but one large kernel call instead of nh small ones.
-    const [[Es, E2s]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 8, 2, headTables(D?.score), CH8)]);
-    const Zs = await rowSum(E2s!);
-    const zr = await E.lockstep('softmax', [requantStep(Zs, 12, 1, headTables(D?.zinv), CH12), firstRoundOf(heads.map((h) => matmulStep(rowBlock(Es!, h * R, R), Vh[h]!)))]);
+    // 2^k·E is only summed: its output opens as the row sums Σ 2^k·E (the Z of every head's rows).
+    const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 8, 2, headTables(D?.score), CH8, { rowSumsOfLast: true })]);
+    const zr = await E.lockstep('softmax', [requantStep(Zs!, 12, 1, headTables(D?.zinv), CH12), firstRoundOf(heads.map((h) => matmulStep(rowBlock(Es!, h * R, R), Vh[h]!)))]);
     await E.flush('softmax');
     const [Ys] = await E.round('attn', [mulStep(stackRows(zr[1]!), broadcastRows(zr[0]![0]!, dh))]);
     const [[Cs]] = await E.lockstep('attn', [requantStep(Ys!, 8, 1, headTables(D?.ctx), CH8)]);

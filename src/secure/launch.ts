@@ -100,7 +100,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     failure!(new PeerError(`party ${k.id} (pid ${k.proc.pid}) ${why}`, k.id));
   };
   for (const id of SERVERS) {
-    const proc = fork(o.entry ?? defaultEntry(), [id], { execArgv: [], env: partyProcessEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const proc = fork(o.entry ?? defaultEntry(), [id], { execArgv: [], env: partyProcessEnv(id === 'P0' ? 'dealer' : 'compute'), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const k: Kid = { id, proc, stderr: '', exited: Promise.resolve() };
     proc.stderr!.on('data', (d: Buffer) => (k.stderr += d.toString()));
     k.exited = new Promise((resolve) =>

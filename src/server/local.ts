@@ -126,7 +126,7 @@ export function roleEntry(): string {
 /** Fork one role as a child process (`role-main.js ROLE CONFIG`); its logs go to `logFile` or are inherited. */
 export function forkRole(role: Role, configFile: string, o: { entry?: string; logFile?: string } = {}): RoleProcess {
   const out = o.logFile ? fs.openSync(o.logFile, 'a') : 'inherit';
-  const proc = fork(o.entry ?? roleEntry(), [role, configFile], { stdio: ['ignore', out, out, 'ipc'], execArgv: [], env: partyProcessEnv() });
+  const proc = fork(o.entry ?? roleEntry(), [role, configFile], { stdio: ['ignore', out, out, 'ipc'], execArgv: [], env: partyProcessEnv(role === 'dealer' ? 'dealer' : 'compute') });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return {
     role,

@@ -67,6 +67,23 @@ describe('requant equals intops.requant', () => {
     });
   }
 
+  it('a last output opened as row sums: the sums of intops.requant\'s rows, at rows·4 bytes; cost exact', async () => {
+    const rows = 12, cols = 10, bits = 8;
+    const y = accumulators(rows * cols, S_MAX, bits);
+    const rq: Requant = { bits, shifts: Int32Array.of(S_MAX), channels: cols, tables: [tables(bits, cols, gelu, 1), tables(bits, cols, (v) => v * v, 2)] };
+    const want = intRequant(y, cols, rq, true);
+    const spec: RequantSpec = { s: S_MAX, bits, outputs: 2, l: 32, rowSumsOfLast: cols };
+    const { outs, cl } = await runLut([{ l: 32, shape: [rows, cols], value: u32(y) }], {
+      offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? rq.tables.map((t) => ({ data: u32(t), channels: cols })) : undefined),
+      online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, spec),
+    });
+    expect(big(outs[0]!)).toEqual(big(u32(want[0]!)));
+    const sums = Array.from({ length: rows }, (_, i) => BigInt(want[1]!.subarray(i * cols, (i + 1) * cols).reduce((a, b) => (a + b) | 0, 0) >>> 0));
+    expect(big(outs[1]!)).toEqual(sums);
+    expectCost(cl, requantCost({ n: rows * cols, w: 32, ...spec }));
+    expect(() => requantCost({ n: rows * cols, w: 32, ...spec, rowSumsOfLast: 7 })).toThrow(/do not form rows of 7 columns/);
+  });
+
   it('int8 outputs in Z_2^8 and a layer of three requants in lockstep (4 rounds in all)', async () => {
     const rows = 16, cols = 6, bits = 8;
     const ys = [0, 1, 2].map(() => accumulators(rows * cols, S_MAX, bits));

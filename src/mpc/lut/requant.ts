@@ -18,13 +18,14 @@
  *   run in lockstep):
  *   3. ⌈s/c⌉ link rounds open the XOR-masked borrows (one bit per element).
  *   4. Every output table is read locally at u_K·2^n + m_hi; one round opens
- *      all outputs (one slot each).
+ *      all outputs (one slot each; a last output that is only ever summed
+ *      opens its row sums only, `rowSumsOfLast`).
  *
  * Cost (N elements, K outputs in Z_2^l, b = ringBytes(l), index n' = n + 1
  * with a chain, n without):
  *   offline P0→P2 chain bytes + K·N·2^n'·b, P2 1 round;
  *   online ⌈s/c⌉ rounds of ⌈N/8⌉ bytes each way, then one exchange of
- *   K·N·b each way; rounds ⌈s/c⌉ + 1.
+ *   K·N·b each way (N/cols for a row-summed last output); rounds ⌈s/c⌉ + 1.
  */
 import { ShapeError } from '../../errors.js';
 import type { RingArray, RingBits } from '../../kernels/types.js';
@@ -33,6 +34,7 @@ import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskOf } from '../sharing.js';
 import { dealLut, lutWith, type DealerTable } from './lut.js';
+import { lookup } from './local.js';
 import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain } from './borrow-chain.js';
 import { reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
 import { item, tableItem } from '../protocols/common.js';
@@ -51,6 +53,14 @@ export interface RequantSpec {
   l: RingBits;
   /** Borrow-chain chunk width or schedule summing to s (default 8; borrow-chain.ts). */
   chunk?: number | readonly number[];
+  /**
+   * Open the last output only as sums of consecutive groups of this many
+   * elements (the row sums of a row-major matrix with this many columns):
+   * for outputs that are only ever summed (Σ 2^k·d² in LayerNorm, Σ E in
+   * softmax). Same material; the output is [N/cols, 1], masked by the row
+   * sums of its per-element masks, and its opening costs N/cols elements.
+   */
+  rowSumsOfLast?: number;
 }
 
 function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {
@@ -62,6 +72,14 @@ function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {
   return w;
 }
 
+/** Elements of output k as opened: N, or N / cols for a row-summed last output. */
+function openedCount(spec: RequantSpec, N: number, k: number): number {
+  const cols = spec.rowSumsOfLast;
+  if (cols === undefined || k !== spec.outputs - 1) return N;
+  if (!Number.isInteger(cols) || cols < 1 || N % cols !== 0) throw new ShapeError(`requant: ${N} elements do not form rows of ${String(cols)} columns to sum`);
+  return N / cols;
+}
+
 /** Index width of the output tables: the n bits above the shift, plus the last borrow bit when there is a chain. */
 function finalBits(spec: RequantSpec): number {
   return spec.s > 0 ? spec.bits + 1 : spec.bits;
@@ -70,7 +88,8 @@ function finalBits(spec: RequantSpec): number {
 export function requantCost(s: { n: number; w: number } & RequantSpec): ProtocolCost {
   const ch = s.s > 0 ? chainCost(s.n, chainPlan(s.s, s.chunk)) : { offline: 0, online: { rounds: {}, messages: [] } };
   const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
-  const b = s.outputs * R.wireBytes(s.l, s.n);
+  let b = 0;
+  for (let k = 0; k < s.outputs; k++) b += R.wireBytes(s.l, openedCount(s, s.n, k));
   const rounds = (ch.online.rounds.P1 ?? 0) + 1;
   return {
     name: 'requant',
@@ -124,7 +143,8 @@ export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, t
     for (let k = 0; k < spec.outputs; k++) {
       const t = tables?.[k];
       const rho = await dealLut(d, `o${k}.`, n, fb, spec.l, true, () => build(t!));
-      outs.push({ l: spec.l, shape: y.shape, r: rho! });
+      const rows = openedCount(spec, n, k);
+      outs.push(rows === n ? { l: spec.l, shape: y.shape, r: rho! } : { l: spec.l, shape: [rows, 1], r: await R.rowSums(spec.l, rho!, rows, n / rows) });
     }
     return outs;
   });
@@ -144,7 +164,19 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec): 
   }));
   const t: Masked = plan ? { l: 32, shape: y.shape, m: await runChain(seq, y.m, plan, spec.bits, links), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
   const r = seq.next();
-  return Promise.all(om.map((o) => lutWith(r, t, { bits: fb, l: spec.l }, o.t, o.rho, 'requant')));
+  return Promise.all(
+    om.map((o, k) => {
+      const rows = openedCount(spec, n, k);
+      if (rows === n) return lutWith(r, t, { bits: fb, l: spec.l }, o.t, o.rho, 'requant');
+      // Row-summed output: read every element's share, open only the row sums.
+      const slot = r.reserve(spec.l, rows, 'requant');
+      const cols = n / rows;
+      return lookup(o.t, fb, t.m).then(async (v) => {
+        const [sv, sr] = await Promise.all([R.rowSums(spec.l, v, rows, cols), R.rowSums(spec.l, o.rho, rows, cols)]);
+        return { l: spec.l, shape: [rows, 1], m: await slot.open(sv), r: sr };
+      });
+    }),
+  );
 }
 
 /** Element count helper for callers building per-channel tables. */
