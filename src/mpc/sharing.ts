@@ -36,6 +36,18 @@ export interface Additive {
   readonly s: RingArray;
 }
 
+/**
+ * A masked value before its opening: this party's additive share s of
+ * m = x + r (s1 + s2 = m) and its share of r. Opened by a later protocol
+ * that adds it to one of its own openings (requant's `plus`).
+ */
+export interface MaskedShare {
+  readonly l: RingBits;
+  readonly shape: Shape;
+  readonly s: RingArray;
+  readonly r: RingArray;
+}
+
 export interface MaskOf {
   readonly l: RingBits;
   readonly shape: Shape;

@@ -18,7 +18,9 @@
  *            + (1 + r8) proj + 2·LN + 2(1 + r8) ffn ] + (1 + r8) pooler + 1 cls,
  *   LN = 2·r8 + r12 + 1
  *          = 25 + 57·N at chunk 8 (709 for BERT-base, independent of T).
- * Bytes are summed term by term below (linear in the element counts).
+ * Bytes are summed term by term below (linear in the element counts). A
+ * LayerNorm's residual output hr is never opened on its own: the proj and
+ * FFN2 requants open o + hr and g + hr as one value.
  */
 import { requantCost } from '../mpc/lut/requant.js';
 import type { ProtocolCost } from '../mpc/cost.js';
@@ -48,8 +50,8 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
   const { hidden: H, heads: nh, intermediate: I, vocab: V, labels: Lb, layers: N } = sh;
   const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
   const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
-  const rq = (n: number, bits: number, outputs: number, sumCols?: number): { on: number; off: number; rounds: number } => {
-    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk, rowSumsOfLast: sumCols });
+  const rq = (n: number, bits: number, outputs: number, sumCols?: number, unopened?: number): { on: number; off: number; rounds: number } => {
+    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk, rowSumsOfLast: sumCols, unopened });
     return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
   };
   const r8 = rq(1, 8, 1).rounds;
@@ -62,9 +64,9 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     L[label].online.rounds += online;
     L[label].offline.rounds += flushes;
   };
-  /** sumCols: the last output opens as row sums of this many columns (Σ 2^k·d², Σ E). */
-  const requant = (label: Label, n: number, bits: number, outputs: number, sumCols?: number): void => {
-    const c = rq(n, bits, outputs, sumCols);
+  /** sumCols: the last output opens as row sums of this many columns (Σ 2^k·d², Σ E); unopened: the last output is a residual opened later. */
+  const requant = (label: Label, n: number, bits: number, outputs: number, sumCols?: number, unopened?: number): void => {
+    const c = rq(n, bits, outputs, sumCols, unopened);
     add(label, c.on, c.off);
   };
   /** matmulW / matmul / mul / embed: m·n outputs: 4·m·n each way online, 4·m·n offline. */
@@ -73,7 +75,7 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     requant('ln', r * H, 8, 2, H);
     requant('ln', r, 12, 1);
     product('ln', r * H);
-    requant('ln', r * H, 8, residual ? 2 : 1);
+    requant('ln', r * H, 8, residual ? 2 : 1, undefined, residual ? 1 : 0); // hr opens inside proj / FFN2's requant
     rounds('ln', 2 * r8 + r12 + 1, 1);
   };
 

@@ -21,7 +21,7 @@ import type { DealerTable } from '../mpc/lut/lut.js';
 import { embed, embedOffline } from './embed.js';
 import { publicShift } from './dealer-model.js';
 import type { Pacer } from './pacer.js';
-import { asMasked, asMaskOf, sv, type SV } from './values.js';
+import { asMasked, asMaskedShare, asMaskOf, sv, type SV } from './values.js';
 
 /** A one-round protocol call. */
 export interface Step {
@@ -167,18 +167,30 @@ export function mulStep(a: SV, b: SV): Step {
   };
 }
 
+/** Online-only choices of a requantStep (the dealt material is the same; plus changes the masks). */
+export interface RequantStepOptions {
+  /** The last output opens as its row sums only (requant.ts `rowSumsOfLast`). */
+  rowSumsOfLast?: boolean;
+  /** The last output stays unopened (SV.s online): a residual opened later inside the requant it is added to. */
+  unopenedLast?: boolean;
+  /** An unopened value added to output 0 before its opening: output 0 is [[T_0(t) + plus]]. */
+  plus?: SV;
+}
+
 /**
  * Requant with an n-bit index at the public shift 32 − n and `outputs` tables
  * (P0 passes them; the secret shift is folded in, dealer-model.ts).
  */
-export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, chunk: number, opts: { rowSumsOfLast?: boolean } = {}): SeqStep {
+export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, chunk: number, opts: RequantStepOptions = {}): SeqStep {
   const [rows, cols] = y.shape;
   const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
   // A row-summed last output is rows×1 (requant.ts `rowSumsOfLast`).
   const shape = (k: number): [number, number] => (opts.rowSumsOfLast && k === outputs - 1 ? [rows, 1] : [rows, cols]);
+  const plus = opts.plus;
   return {
-    off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables)).map((x, k) => sv(x, ...shape(k))),
-    on: async (seq) => (await requant(seq, asMasked(y), spec)).map((x, k) => sv(x, ...shape(k))),
+    off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables, plus && [asMaskOf(plus)])).map((x, k) => sv(x, ...shape(k))),
+    on: async (seq) =>
+      (await requant(seq, asMasked(y), spec, { unopened: opts.unopenedLast ? [outputs - 1] : undefined, plus: plus && [asMaskedShare(plus)] })).map((x, k) => sv(x, ...shape(k))),
   };
 }
 

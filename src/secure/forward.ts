@@ -11,6 +11,8 @@
  *   embed   input 1 (+1 for P2: the client's message) · X·W+P 1 · requant 4
  *   ln      centre requant 4 (outputs d and 2^k·d², so Σd² is local) ·
  *           inverse-sqrt requant 3 · d·inv 1 · output requant 4          = 12
+ *           (its residual output hr is not opened: the next proj / FFN2
+ *           requant opens o + hr, g + hr as one value)
  *   qkv     three matmulW in 1 round · three requants in lockstep 4      = 5
  *   attn    Q_h·K_hᵀ (all heads) 1 · U·inv 1 · context requants 4       = 6
  *   softmax exp requants 4 (outputs E and 2^k·E) · Σ E → 1/Z requants 3,
@@ -27,7 +29,7 @@ import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js
 import type { DealerLn, DealerModel } from './dealer-model.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulStep, requantStep, type Engine } from './engine.js';
-import { add, broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
+import { broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
 /** What every party knows about the model: its shape (T, also public, is passed per sentence). */
 export interface PublicShape {
@@ -119,7 +121,11 @@ function headTables(perHead: readonly (readonly DealerTable[])[] | undefined): D
   });
 }
 
-/** LayerNorm (three requants) on v, which already carries the centre factor. Returns [h8, hr?]. */
+/**
+ * LayerNorm (three requants) on v, which already carries the centre factor.
+ * Returns [h8, hr?]; the residual hr stays unopened: it is only ever added to
+ * the next proj or FFN2 requant output, whose opening carries it (plus).
+ */
 async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: DealerLn): Promise<SV[]> {
   const CH12 = CHUNK12;
   const H = v.shape[1];
@@ -129,7 +135,7 @@ async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: D
   const [[d, q]] = await E.lockstep('ln', [requantStep(c, 8, 2, D?.centre, CH8, { rowSumsOfLast: true })]);
   const [[inv]] = await E.lockstep('ln', [requantStep(q!, 12, 1, D?.inv, CH12)]);
   const [y] = await E.round('ln', [mulStep(d!, broadcastRows(inv!, H))]);
-  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, CH8)]);
+  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, CH8, { unopenedLast: residual })]);
   await E.flush('ln');
   return outs!;
 }
@@ -182,17 +188,18 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     await E.flush('attn');
 
     const [o0] = await E.round('proj', [linearStep(ctx, W.o, D?.o.bias)]);
-    const [[o]] = await E.lockstep('proj', [requantStep(o0!, 8, 1, D?.o.tables, CH8)]);
+    // o + hr opens as one value: the residual has no opening of its own.
+    const [[v1]] = await E.lockstep('proj', [requantStep(o0!, 8, 1, D?.o.tables, CH8, { plus: firstRows(hr!, R) })]);
     await E.flush('proj');
-    [h8, hr] = (await layerNorm(E, add(o!, firstRows(hr!, R)), true, CH8, D?.ln1)) as [SV, SV];
+    [h8, hr] = (await layerNorm(E, v1!, true, CH8, D?.ln1)) as [SV, SV];
 
     const [f0] = await E.round('ffn', [linearStep(h8, W.ffn1, D?.ffn1.bias)]);
     const [[f]] = await E.lockstep('ffn', [requantStep(f0!, 8, 1, D?.ffn1.tables, CH8)]);
     await E.flush('ffn'); // two flushes: FFN1's tables alone are ~1 GB at BERT-base shape
     const [g0] = await E.round('ffn', [linearStep(f!, W.ffn2, D?.ffn2.bias)]);
-    const [[g]] = await E.lockstep('ffn', [requantStep(g0!, 8, 1, D?.ffn2.tables, CH8)]);
+    const [[v2]] = await E.lockstep('ffn', [requantStep(g0!, 8, 1, D?.ffn2.tables, CH8, { plus: hr })]);
     await E.flush('ffn');
-    [h8, hr] = (await layerNorm(E, add(g!, hr!), !last, CH8, D?.ln2)) as [SV, SV | undefined];
+    [h8, hr] = (await layerNorm(E, v2!, !last, CH8, D?.ln2)) as [SV, SV | undefined];
   }
 
   const [p0] = await E.round('pooler', [linearStep(firstRows(h8, 1), ws.pooler, M?.pooler.bias)]);

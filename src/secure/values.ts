@@ -11,7 +11,7 @@
 import { ShapeError } from '../errors.js';
 import { concatArrays } from '../kernels/types.js';
 import * as R from '../mpc/ring.js';
-import type { Masked, MaskOf } from '../mpc/sharing.js';
+import type { Masked, MaskedShare, MaskOf } from '../mpc/sharing.js';
 
 /** A Z_2^32 matrix value: mask (share) always, masked value online only. */
 export interface SV {
@@ -19,11 +19,23 @@ export interface SV {
   readonly shape: readonly [number, number];
   readonly r: Uint32Array;
   readonly m?: Uint32Array;
+  /**
+   * Online, a value left unopened (a residual, requantStep's `unopenedLast`):
+   * this party's share of m instead of m; opened by the requant it is
+   * added to (requantStep's `plus`). Only row selection applies to it.
+   */
+  readonly s?: Uint32Array;
 }
 
 export function asMasked(x: SV): Masked {
-  if (!x.m) throw new ShapeError('secure forward: an online step got a value without its masked part');
+  if (!x.m) throw new ShapeError(x.s ? 'secure forward: an unopened value can only be added to a requant output' : 'secure forward: an online step got a value without its masked part');
   return x as unknown as Masked;
+}
+
+/** An unopened online value (SV.s) as the protocol's MaskedShare. */
+export function asMaskedShare(x: SV): MaskedShare {
+  if (!x.s) throw new ShapeError('secure forward: expected an unopened value (share of m)');
+  return { l: 32, shape: x.shape, s: x.s, r: x.r };
 }
 
 export function asMaskOf(x: SV): MaskOf {
@@ -31,13 +43,15 @@ export function asMaskOf(x: SV): MaskOf {
 }
 
 /** A protocol result (Masked online, MaskOf offline) as an SV of shape rows×cols. */
-export function sv(x: { r: unknown; m?: unknown }, rows: number, cols: number): SV {
+export function sv(x: { r: unknown; m?: unknown; s?: unknown }, rows: number, cols: number): SV {
   const r = x.r as Uint32Array;
   if (!(r instanceof Uint32Array) || r.length !== rows * cols) throw new ShapeError(`secure forward: expected a ${rows}×${cols} value in Z_2^32`);
+  if (x.s !== undefined) return { l: 32, shape: [rows, cols], r, s: x.s as Uint32Array };
   return x.m === undefined ? { l: 32, shape: [rows, cols], r } : { l: 32, shape: [rows, cols], r, m: x.m as Uint32Array };
 }
 
 function map(x: SV, shape: readonly [number, number], f: (a: Uint32Array) => Uint32Array): SV {
+  if (x.s) return { l: 32, shape, r: f(x.r), s: f(x.s) };
   return x.m ? { l: 32, shape, r: f(x.r), m: f(x.m) } : { l: 32, shape, r: f(x.r) };
 }
 
@@ -105,6 +119,7 @@ export function transpose(x: SV): SV {
 
 export function add(x: SV, y: SV): SV {
   if (x.shape[0] !== y.shape[0] || x.shape[1] !== y.shape[1]) throw new ShapeError(`secure add: shapes ${x.shape.join('×')} and ${y.shape.join('×')} differ`);
+  if (x.s || y.s) throw new ShapeError('secure add: an unopened value is added inside the requant that opens it (requantStep plus)');
   const r = R.add(32, x.r, y.r) as Uint32Array;
   return x.m && y.m ? { l: 32, shape: x.shape, r, m: R.add(32, x.m, y.m) as Uint32Array } : { l: 32, shape: x.shape, r };
 }

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
 import { lockstep, ownRounds, type RoundSeq } from '../../src/mpc/lut/stages.js';
 import { requant as intRequant, S_MAX, type Requant } from '../../src/model/intops.js';
+import type { Masked, MaskedShare } from '../../src/mpc/sharing.js';
 import { big, expectCost, runLut } from './helpers.js';
 
 /** Accumulators whose (y >> s) spans the whole n-bit window (and beyond: wrap), plus int32 edges. */
@@ -82,6 +83,49 @@ describe('requant equals intops.requant', () => {
     expect(big(outs[1]!)).toEqual(sums);
     expectCost(cl, requantCost({ n: rows * cols, w: 32, ...spec }));
     expect(() => requantCost({ n: rows * cols, w: 32, ...spec, rowSumsOfLast: 7 })).toThrow(/do not form rows of 7 columns/);
+  });
+
+  it('a residual left unopened and opened inside a later requant (plus): T_a(y1) + T_b(y2) with one opening; bytes exact', async () => {
+    const rows = 10, cols = 8, bits = 8, n = rows * cols;
+    const y1 = accumulators(n, S_MAX, bits);
+    const y2 = accumulators(n, S_MAX, bits);
+    const rq1: Requant = { bits, shifts: Int32Array.of(S_MAX), channels: cols, tables: [tables(bits, cols, gelu, 3), tables(bits, cols, Math.tanh, 4)] };
+    const rq2: Requant = { bits, shifts: Int32Array.of(S_MAX), channels: cols, tables: [tables(bits, cols, (v) => v, 5)] };
+    const [a0, a1] = intRequant(y1, cols, rq1, true);
+    const [b0] = intRequant(y2, cols, rq2, true);
+    const spec1: RequantSpec = { s: S_MAX, bits, outputs: 2, l: 32 };
+    const spec2: RequantSpec = { s: S_MAX, bits, outputs: 1, l: 32 };
+    const dealt = (t: Requant) => t.tables.map((d) => ({ data: u32(d), channels: cols }));
+    const { outs, cl } = await runLut(
+      [{ l: 32, shape: [rows, cols], value: u32(y1) }, { l: 32, shape: [rows, cols], value: u32(y2) }],
+      {
+        offline: async (off, p, [r1, r2]) => {
+          const [h, res] = await requantOffline(off, r1!, spec1, p.id === 'P0' ? dealt(rq1) : undefined);
+          const [sum] = await requantOffline(off, r2!, spec2, p.id === 'P0' ? dealt(rq2) : undefined, [res]);
+          return [h, sum];
+        },
+        online: async (p, [v1, v2]) => {
+          const [h, res] = await requant(ownRounds(p, 'proto'), v1!, spec1, { unopened: [1] });
+          expect('m' in res!).toBe(false);
+          const [sum] = await requant(ownRounds(p, 'proto'), v2!, spec2, { plus: [res as MaskedShare] });
+          return [h as Masked, sum as Masked];
+        },
+      },
+    );
+    expect(big(outs[0]!)).toEqual(big(u32(a0!)));
+    expect(big(outs[1]!)).toEqual(big(Uint32Array.from(b0!, (b, i) => (b + a1![i]!) >>> 0)));
+    const sent = (c: ReturnType<typeof requantCost>) => c.online.messages.filter((m) => m.from === 'P1').reduce((a, m) => a + m.bytes, 0);
+    const want = sent(requantCost({ n, w: 32, ...spec1, unopened: 1 })) + sent(requantCost({ n, w: 32, ...spec2 }));
+    expect(cl.P1.acct.get('online', 'proto').bytesSent).toBe(want);
+    expect(want).toBe(sent(requantCost({ n, w: 32, ...spec1 })) + sent(requantCost({ n, w: 32, ...spec2 })) - 4 * n);
+  });
+
+  it('rejects an addend of the wrong size and an unopened output out of range', async () => {
+    const spec: RequantSpec = { s: S_MAX, bits: 8, outputs: 1, l: 32 };
+    const y = { l: 32 as const, shape: [2, 2], m: new Uint32Array(4), r: new Uint32Array(4) };
+    const seq = { party: {}, next: () => ({}) } as unknown as RoundSeq;
+    await expect(requant(seq, y, spec, { unopened: [1] })).rejects.toThrow(/unopened output 1 outside 0..0/);
+    await expect(requant(seq, y, spec, { plus: [undefined, undefined] })).rejects.toThrow(/2 addends for 1 output/);
   });
 
   it('int8 outputs in Z_2^8 and a layer of three requants in lockstep (4 rounds in all)', async () => {

@@ -32,7 +32,7 @@ import type { RingArray, RingBits } from '../../kernels/types.js';
 import { correction, type ProtocolCost } from '../cost.js';
 import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
-import { shapeSize, type Masked, type MaskOf } from '../sharing.js';
+import { shapeSize, type Masked, type MaskedShare, type MaskOf } from '../sharing.js';
 import { dealLut, lutWith, type DealerTable } from './lut.js';
 import { lookup } from './local.js';
 import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain } from './borrow-chain.js';
@@ -85,11 +85,28 @@ function finalBits(spec: RequantSpec): number {
   return spec.s > 0 ? spec.bits + 1 : spec.bits;
 }
 
-export function requantCost(s: { n: number; w: number } & RequantSpec): ProtocolCost {
+/**
+ * Online choices that leave the material unchanged (RequantOnline): outputs
+ * left unopened send nothing; an addend only changes what an opening carries.
+ */
+export interface RequantOnline {
+  /** Output indices returned unopened (`MaskedShare`): no slot, no bytes. */
+  unopened?: readonly number[];
+  /**
+   * Per output: an unopened value of the same shape, added before the
+   * opening, so the output opens as [[T_k(t) + v]] (its mask the sum of
+   * both masks; offline, requantOffline's `plus` adds the same masks). A residual that is only ever added to
+   * one later requant output costs no opening of its own.
+   */
+  plus?: readonly (MaskedShare | undefined)[];
+}
+
+export function requantCost(s: { n: number; w: number } & RequantSpec & { unopened?: number }): ProtocolCost {
   const ch = s.s > 0 ? chainCost(s.n, chainPlan(s.s, s.chunk)) : { offline: 0, online: { rounds: {}, messages: [] } };
   const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
   let b = 0;
-  for (let k = 0; k < s.outputs; k++) b += R.wireBytes(s.l, openedCount(s, s.n, k));
+  // `unopened` counts the last outputs left unopened (RequantOnline.unopened in the cost's terms).
+  for (let k = 0; k < s.outputs - (s.unopened ?? 0); k++) b += R.wireBytes(s.l, openedCount(s, s.n, k));
   const rounds = (ch.online.rounds.P1 ?? 0) + 1;
   return {
     name: 'requant',
@@ -120,8 +137,12 @@ function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, r
   return rotateTables(dup as RingArray, n, l, 2 * t.channels, rot);
 }
 
-/** Offline requant of [[y]] (P0 passes one DealerTable per output): one dealing. Returns the outputs' masks. */
-export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, tables?: readonly DealerTable[]): Promise<MaskOf[]> {
+/**
+ * Offline requant of [[y]] (P0 passes one DealerTable per output): one
+ * dealing. Returns the outputs' masks (output k's plus `plus[k]`'s mask when
+ * the online call adds that value before opening, RequantOnline.plus).
+ */
+export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, tables?: readonly DealerTable[], plus?: readonly (MaskOf | undefined)[]): Promise<MaskOf[]> {
   check(y, spec);
   const n = shapeSize(y.shape);
   if (off.party.id === 'P0') {
@@ -144,15 +165,27 @@ export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, t
       const t = tables?.[k];
       const rho = await dealLut(d, `o${k}.`, n, fb, spec.l, true, () => build(t!));
       const rows = openedCount(spec, n, k);
-      outs.push(rows === n ? { l: spec.l, shape: y.shape, r: rho! } : { l: spec.l, shape: [rows, 1], r: await R.rowSums(spec.l, rho!, rows, n / rows) });
+      const pk = plus?.[k];
+      if (pk && (rows !== n || pk.r.length !== n)) throw new ShapeError(`requant: output ${k}'s addend has ${pk.r.length} elements, expected ${n} (and no row sums)`);
+      if (pk) outs.push({ l: spec.l, shape: y.shape, r: R.add(spec.l, rho!, pk.r) });
+      else outs.push(rows === n ? { l: spec.l, shape: y.shape, r: rho! } : { l: spec.l, shape: [rows, 1], r: await R.rowSums(spec.l, rho!, rows, n / rows) });
     }
     return outs;
   });
 }
 
-/** Online requant: ⌈s/c⌉ borrow rounds, then one round for all outputs (rounds from `seq`). */
-export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec): Promise<Masked[]> {
+/**
+ * Online requant: ⌈s/c⌉ borrow rounds, then one round for all opened outputs
+ * (rounds from `seq`). Unopened outputs (`on.unopened`) come back as this
+ * party's share of m, to be opened inside a later requant (`on.plus`).
+ */
+export function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec): Promise<Masked[]>;
+export function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, on: RequantOnline): Promise<(Masked | MaskedShare)[]>;
+export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, on: RequantOnline = {}): Promise<(Masked | MaskedShare)[]> {
   check(y, spec);
+  const unopened = new Set(on.unopened ?? []);
+  for (const k of unopened) if (!Number.isInteger(k) || k < 0 || k >= spec.outputs) throw new ShapeError(`requant: unopened output ${k} outside 0..${spec.outputs - 1}`);
+  if (on.plus && on.plus.length > spec.outputs) throw new ShapeError(`requant: ${on.plus.length} addends for ${spec.outputs} output(s)`);
   const n = shapeSize(y.shape);
   const fb = finalBits(spec);
   const plan = spec.s > 0 ? chainPlan(spec.s, spec.chunk) : undefined;
@@ -165,8 +198,18 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec): 
   const t: Masked = plan ? { l: 32, shape: y.shape, m: await runChain(seq, y.m, plan, spec.bits, links), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
   const r = seq.next();
   return Promise.all(
-    om.map((o, k) => {
+    om.map((o, k): Promise<Masked | MaskedShare> => {
       const rows = openedCount(spec, n, k);
+      const plus = on.plus?.[k];
+      if (plus && (plus.s.length !== n || rows !== n)) throw new ShapeError(`requant: output ${k}'s addend has ${plus.s.length} elements, expected ${n} (and no row sums)`);
+      if (unopened.has(k)) {
+        if (rows !== n || plus) throw new ShapeError(`requant: output ${k} is unopened: it takes no row sums and no addend`);
+        return lookup(o.t, fb, t.m).then((s) => ({ l: spec.l, shape: y.shape, s, r: o.rho }));
+      }
+      if (plus) {
+        const slot = r.reserve(spec.l, n, 'requant');
+        return lookup(o.t, fb, t.m).then(async (v) => ({ l: spec.l, shape: y.shape, m: await slot.open(R.add(spec.l, v, plus.s, v)), r: R.add(spec.l, o.rho, plus.r) }));
+      }
       if (rows === n) return lutWith(r, t, { bits: fb, l: spec.l }, o.t, o.rho, 'requant');
       // Row-summed output: read every element's share, open only the row sums.
       const slot = r.reserve(spec.l, rows, 'requant');
