@@ -32,7 +32,7 @@ import { allocRing, type RingArray, type RingBits } from '../kernels/types.js';
 import type { Material, MaterialEntry } from './material.js';
 import type { Party } from './party.js';
 import { add, bytesOf, kernels, sub } from './ring.js';
-import { freshSeed, PrgStream } from './prg.js';
+import { derivedKey, freshSeed, PrgStream } from './prg.js';
 import { FLUSH_FRAME_BYTES } from './cost.js';
 
 interface Correction {
@@ -80,6 +80,27 @@ export class Dealing {
     }
     const r = await this.draw('P0', name, l, n);
     this.items.set(name, { l, data: r });
+    return r;
+  }
+
+  /**
+   * A fresh mask the client will learn (client input, input.ts): ri is drawn
+   * from a key derived from the P0–Pi seed for (tag, name) alone, so Pi can
+   * hand that key to the client (item `name.key`) without exposing any other
+   * stream. P0 gets r = r1 + r2, Pi gets ri (item `name`).
+   */
+  async clientMask(name: string, l: RingBits, n: number): Promise<RingArray> {
+    this.claim(name);
+    this.claim(`${name}.key`);
+    const label = `${this.tag}/${name}`;
+    if (this.role === 'P0') {
+      const [r1, r2] = await Promise.all((['P1', 'P2'] as const).map((p) => new PrgStream(derivedKey(this.party.seed(p), label)).ring(l, n)));
+      return add(l, r1!, r2!, r1);
+    }
+    const key = derivedKey(this.party.seed('P0'), label);
+    const r = await new PrgStream(key).ring(l, n);
+    this.items.set(name, { l, data: r });
+    this.items.set(`${name}.key`, { l: 8, data: key });
     return r;
   }
 

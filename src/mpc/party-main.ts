@@ -15,7 +15,8 @@
  * The program is the chain of chain.ts. `fault` injects failures for tests:
  * 'die' (SIGKILL itself at the start of the online phase), 'stall' (never
  * answer online), 'wrong-tag', 'garbage' and 'oversized' (P2 sends a bad frame
- * to P1 instead of its first online message).
+ * to P1 ahead of its first message to P1, then runs its online phase: P1
+ * finds the frame where it expects the first matmul's share).
  */
 import { chainOffline, chainOnline, type ChainSpec } from './chain.js';
 import { Offline } from './dealer.js';
@@ -52,6 +53,10 @@ function send(m: ChildMsg): Promise<void> {
   return new Promise((resolve) => process.send!(m, undefined, {}, () => resolve()));
 }
 
+/** The tag P1 first expects from P2 online (the chain's first matmul round). */
+const FIRST_P2_TAG = 'r#0:layer0.matmul:matmulW';
+
+/** Resolves when the party should go on with its online phase (bad-frame faults); the others never go on. */
 async function injectFault(p: Party, fault: Fault): Promise<never | void> {
   switch (fault) {
     case 'die':
@@ -62,15 +67,14 @@ async function injectFault(p: Party, fault: Fault): Promise<never | void> {
       return;
     case 'wrong-tag':
       p.send('P1', 'bogus#7', [new Uint8Array(8)]);
-      break;
+      return;
     case 'garbage':
       p.link('P1').writeRawForTest(new Uint8Array([0xde, 0xad, 0xbe, 0xef, 1, 0, 0, 0, 4, 0, 0, 0]));
-      break;
+      return;
     case 'oversized':
-      p.link('P1').writeRawForTest(encodeHeader('r#0:input:input', 0x7fffffff));
-      break;
+      p.link('P1').writeRawForTest(encodeHeader(FIRST_P2_TAG, 0x7fffffff));
+      return;
   }
-  await p.finished();
 }
 
 async function main(): Promise<void> {

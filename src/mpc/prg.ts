@@ -29,6 +29,16 @@ export function tagNonce(tag: string, domain = 'lutmpc/prg'): Uint8Array {
   return new Uint8Array(createHash('sha256').update(domain).update('\0').update(tag).digest().subarray(0, 8));
 }
 
+/**
+ * A key derived from a pairwise seed for one named use: the first 16 bytes of
+ * SHA-256(domain ‖ 0 ‖ seed ‖ label). Handing it to a third party (the
+ * client, for the input mask) opens that one stream and nothing else: the
+ * seed cannot be recovered from it.
+ */
+export function derivedKey(seed: Uint8Array, label: string, domain = 'lutmpc/derived-key'): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(domain).update('\0').update(seed).update(label).digest().subarray(0, SEED_BYTES));
+}
+
 export class PrgStream {
   private pos = 0n; // in 16-byte blocks
 

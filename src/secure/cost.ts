@@ -5,8 +5,7 @@
  * cost formulas (requantCost, matmul/mul/matmulW costs, input/output).
  *
  *   online.bytes   payload bytes sent by all parties (P1, P2, C) in the label
- *   online.rounds  rounds P2 waits (P1 waits one fewer in 'embed': it does
- *                  not receive the client's message)
+ *   online.rounds  rounds P2 waits (P1 waits as many)
  *   offline.bytes  P0 → P2 correction bytes (P1's material never travels)
  *   offline.rounds P2's waits = flushes of the label
  *
@@ -14,10 +13,10 @@
  * labels, r8 = ⌈24/chunk⌉ + 1 rounds per 8-bit requant (borrow-chain
  * rounds + the lookup), r12 = 3 per 12-bit one, and R_l = T except R = 1 in
  * the last layer:
- *   rounds = (3 + r8) + LN + Σ_l [ (1 + r8) qkv + (2 + r8) attn + (r8 + r12) softmax
+ *   rounds = (2 + r8) + LN + Σ_l [ (1 + r8) qkv + (2 + r8) attn + (r8 + r12) softmax
  *            + (1 + r8) proj + 2·LN + 2(1 + r8) ffn ] + (1 + r8) pooler + 1 cls,
  *   LN = 2·r8 + r12 + 1
- *          = 25 + 57·N at chunk 8 (709 for BERT-base, independent of T).
+ *          = 24 + 57·N at chunk 8 (708 for BERT-base, independent of T).
  * Bytes are summed term by term below (linear in the element counts). A
  * LayerNorm's residual output hr is never opened on its own: the proj and
  * FFN2 requants open o + hr and g + hr as one value.
@@ -79,10 +78,10 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     rounds('ln', 2 * r8 + r12 + 1, 1);
   };
 
-  add('embed', 3 * 4 * T * V, 0); // client → P2, then the opening each way
+  add('embed', 2 * 4 * T * V + 2 * 16, 0); // P1, P2 → C their mask keys; C → P1, P2 the masked one-hot (input.ts)
   product('embed', T * H);
   requant('embed', T * H, 8, 1);
-  rounds('embed', 2 + 1 + r8, 1);
+  rounds('embed', 1 + 1 + r8, 1);
   ln(T, N > 0);
   for (let l = 0; l < N; l++) {
     const R = l === N - 1 ? 1 : T;

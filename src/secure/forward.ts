@@ -8,7 +8,7 @@
  * borrow rounds (one opened bit per element each, borrow-chain.ts) + 1
  * lookup round (4 at the default chunk 8), a 12-bit one 2 + 1 = 3; products
  * and matmuls 1; everything else is local.
- *   embed   input 1 (+1 for P2: the client's message) · X·W+P 1 · requant 4
+ *   embed   input 1 (the client's masked one-hot) · X·W+P 1 · requant 4
  *   ln      centre requant 4 (outputs d and 2^k·d², so Σd² is local) ·
  *           inverse-sqrt requant 3 · d·inv 1 · output requant 4          = 12
  *           (its residual output hr is not opened: the next proj / FFN2
@@ -21,7 +21,7 @@
  *   ffn     matmulW 1 · requant 4 · matmulW 1 · requant 4               = 10
  *   per encoder layer 5 + 6 + 7 + 5 + 12 + 10 + 12 = 57
  *   pooler  matmulW 1 · requant 4 = 5;  cls  matmulW 1, then the output to C.
- * Total (P2): 7 + 12 + 57·layers + 6 = 25 + 57·layers (cost.ts has bytes).
+ * Total (P1 and P2): 6 + 12 + 57·layers + 6 = 24 + 57·layers (cost.ts has bytes).
  */
 import { ProtocolError } from '../errors.js';
 import type { Offline } from '../mpc/dealer.js';

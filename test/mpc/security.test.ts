@@ -77,9 +77,9 @@ async function runOnce(l: RingBits, s: Secrets, views: Views, leak: boolean): Pr
       if (leak && p.id === 'P1') await p.recv('C', 'leak#0');
     },
     client: async (c) => {
-      if (leak) c.send('P1', 'leak#0', [bytesOf(s.X)]);
       await clientInput(c, l, s.X);
       await clientInput(c, l, s.Y);
+      if (leak) c.send('P1', 'leak#0', [bytesOf(s.X)]);
       return clientOutput(c, l, M * N);
     },
   });
@@ -111,7 +111,7 @@ describe.each([1, 8, 32] as RingBits[])('received messages are independent of th
     const vb = await collect(l, B);
     expect([...va.keys()].sort()).toEqual([...vb.keys()].sort());
     // Every kind of message a party receives is covered (BYE frames are empty).
-    for (const k of ['P0→P2 off', 'C→P2 c:input', 'P2→P1 r:in', 'P1→P2 r:mm', 'P2→P1 r:mul', 'P1→P2 r:remask', 'P1→C c:output', 'P2→C c:output', 'P1→P1 opened:x', 'P2→P2 opened:z2']) {
+    for (const k of ['P0→P2 off', 'C→P1 c:input', 'C→P2 c:input', 'P1→C c:input', 'P1→P2 r:mm', 'P2→P1 r:mul', 'P1→P2 r:remask', 'P1→C c:output', 'P2→C c:output', 'P1→P1 opened:x', 'P2→P2 opened:z2']) {
       expect(va.has(k), k).toBe(true);
     }
     let tested = 0;

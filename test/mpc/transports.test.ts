@@ -47,8 +47,9 @@ describe('in-process, TCP and TLS links', () => {
     expect(runs[0]!.reports[1]!.phases['online']!.total.rounds).toBe(1 + 2 * spec.layers + 1);
     const s = combineReports(runs[0]!.reports);
     expect(s.network).toBe('unshaped');
-    // Online: C→P2 input, 2 messages per round (1 + 2·layers + 1 rounds), 2 outputs to C.
-    expect(s.phases['online']!.messages).toBe(1 + 2 * (2 + 2 * spec.layers) + 2);
+    // Online: the input (P1, P2 → C their mask keys, C → P1, P2 the masked input), 2 messages per
+    // round after it (2·layers + 1 rounds), 2 outputs to C.
+    expect(s.phases['online']!.messages).toBe(4 + 2 * (1 + 2 * spec.layers) + 2);
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
   });
 });
@@ -65,9 +66,9 @@ describe('network shaping', () => {
     const elapsed = performance.now() - t0;
     const rep = cl.P2.acct.report();
     expect(rep.shaped).toEqual(shape);
-    // P2 waits for: C's input, then 4 exchanges (input, matmulW, mul, gram); C then waits for the output.
+    // P2 waits for: C's masked input, then 3 exchanges (matmulW, mul, gram); C then waits for the output.
     const rounds = rep.phases['online']!.total.rounds;
-    expect(rounds).toBe(5);
+    expect(rounds).toBe(4);
     expect(elapsed).toBeGreaterThanOrEqual(rounds * shape.latencyMs);
     const est = estimateNetworkSeconds({ P2: { rounds, bytesSent: 0, bytesRecv: 0 } }, shape);
     expect(est.seconds).toBeCloseTo((rounds * 30) / 1000, 9);
