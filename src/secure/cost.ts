@@ -19,7 +19,8 @@
  *          = 24 + 57·N at chunk 8 (708 for BERT-base, independent of T).
  * Bytes are summed term by term below (linear in the element counts). A
  * LayerNorm's residual output hr is never opened on its own: the proj and
- * FFN2 requants open o + hr and g + hr as one value.
+ * FFN2 requants open o + hr and g + hr as one value; its centred d is never
+ * opened (the centre requant also gives d·ρ for 1/σ's mask ρ).
  */
 import { requantCost } from '../mpc/lut/requant.js';
 import type { ProtocolCost } from '../mpc/cost.js';
@@ -49,7 +50,7 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
   const { hidden: H, heads: nh, intermediate: I, vocab: V, labels: Lb, layers: N } = sh;
   const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
   const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
-  const rq = (n: number, bits: number, outputs: number, sumCols?: number, unopened?: number): { on: number; off: number; rounds: number } => {
+  const rq = (n: number, bits: number, outputs: number, sumCols?: number, unopened?: readonly number[]): { on: number; off: number; rounds: number } => {
     const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk, rowSumsOfLast: sumCols, unopened });
     return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
   };
@@ -63,18 +64,18 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     L[label].online.rounds += online;
     L[label].offline.rounds += flushes;
   };
-  /** sumCols: the last output opens as row sums of this many columns (Σ 2^k·d², Σ E); unopened: the last output is a residual opened later. */
-  const requant = (label: Label, n: number, bits: number, outputs: number, sumCols?: number, unopened?: number): void => {
+  /** sumCols: the last output opens as row sums of this many columns (Σ 2^k·d², Σ E); unopened: outputs opened later or never. */
+  const requant = (label: Label, n: number, bits: number, outputs: number, sumCols?: number, unopened?: readonly number[]): void => {
     const c = rq(n, bits, outputs, sumCols, unopened);
     add(label, c.on, c.off);
   };
   /** matmulW / matmul / mul / embed: m·n outputs: 4·m·n each way online, 4·m·n offline. */
   const product = (label: Label, outputs: number): void => add(label, 8 * outputs, 4 * outputs);
   const ln = (r: number, residual: boolean): void => {
-    requant('ln', r * H, 8, 2, H);
+    requant('ln', r * H, 8, 3, H, [0, 1]); // d and d·ρ unopened, Σ 2^k·d² as row sums
     requant('ln', r, 12, 1);
-    product('ln', r * H);
-    requant('ln', r * H, 8, residual ? 2 : 1, undefined, residual ? 1 : 0); // hr opens inside proj / FFN2's requant
+    add('ln', 8 * r * H, 0); // d·(1/σ) opened (mul-prescaled.ts: no triple)
+    requant('ln', r * H, 8, residual ? 2 : 1, undefined, residual ? [1] : []); // hr opens inside proj / FFN2's requant
     rounds('ln', 2 * r8 + r12 + 1, 1);
   };
 

@@ -13,6 +13,8 @@ import { clientInput, input, inputOffline } from '../mpc/protocols/input.js';
 import { matmul, matmulOffline } from '../mpc/protocols/matmul.js';
 import { matmulWeight, matmulWeightOffline, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import { mul, mulOffline } from '../mpc/protocols/mul.js';
+import { mulPrescaled, mulPrescaledOffline } from '../mpc/protocols/mul-prescaled.js';
+import { freshMask, freshMaskOffline } from '../mpc/protocols/fresh-mask.js';
 import { output } from '../mpc/protocols/output.js';
 import { inRound, type Round } from '../mpc/round.js';
 import { lockstep, type RoundSeq } from '../mpc/lut/stages.js';
@@ -46,6 +48,8 @@ export interface Engine {
   flush(label: string): Promise<void>;
   /** Online: send the value to the client. Offline: nothing. */
   output(x: SV, label: string): void;
+  /** A fresh mask dealt now for a later opening (fresh-mask.ts): P0 the mask, Pi its share (an SV without m). */
+  mask(rows: number, cols: number): Promise<SV>;
 }
 
 /** Wall time (ms) spent per label, added to `times`. */
@@ -89,6 +93,9 @@ export class OfflineEngine implements Engine {
     await this.pacer?.offlineFlushed();
   }
   output(): void {}
+  async mask(rows: number, cols: number): Promise<SV> {
+    return sv(await freshMaskOffline(this.off, 32, [rows, cols]), rows, cols);
+  }
 }
 
 export class OnlineEngine implements Engine {
@@ -116,6 +123,9 @@ export class OnlineEngine implements Engine {
   }
   output(x: SV, label: string): void {
     output(this.party, asMasked(x), label);
+  }
+  mask(rows: number, cols: number): Promise<SV> {
+    return Promise.resolve(sv(freshMask(this.party, 32, [rows, cols]), rows, cols));
   }
 }
 
@@ -171,10 +181,15 @@ export function mulStep(a: SV, b: SV): Step {
 export interface RequantStepOptions {
   /** The last output opens as its row sums only (requant.ts `rowSumsOfLast`). */
   rowSumsOfLast?: boolean;
-  /** The last output stays unopened (SV.s online): a residual opened later inside the requant it is added to. */
-  unopenedLast?: boolean;
+  /**
+   * Outputs left unopened (SV.s online): a residual opened later inside the
+   * requant it is added to, or factors of a mulPrescaledStep.
+   */
+  unopened?: readonly number[];
   /** An unopened value added to output 0 before its opening: output 0 is [[T_0(t) + plus]]. */
   plus?: SV;
+  /** Output 0 opens under this earlier-dealt mask (Engine.mask) instead of a fresh one. */
+  outMask?: SV;
 }
 
 /**
@@ -186,11 +201,19 @@ export function requantStep(y: SV, bits: number, outputs: number, tables: readon
   const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
   // A row-summed last output is rows×1 (requant.ts `rowSumsOfLast`).
   const shape = (k: number): [number, number] => (opts.rowSumsOfLast && k === outputs - 1 ? [rows, 1] : [rows, cols]);
-  const plus = opts.plus;
+  const { plus, outMask } = opts;
   return {
-    off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables, plus && [asMaskOf(plus)])).map((x, k) => sv(x, ...shape(k))),
-    on: async (seq) =>
-      (await requant(seq, asMasked(y), spec, { unopened: opts.unopenedLast ? [outputs - 1] : undefined, plus: plus && [asMaskedShare(plus)] })).map((x, k) => sv(x, ...shape(k))),
+    off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables, plus && [asMaskOf(plus)], outMask && [asMaskOf(outMask)])).map((x, k) => sv(x, ...shape(k))),
+    on: async (seq) => (await requant(seq, asMasked(y), spec, { unopened: opts.unopened, plus: plus && [asMaskedShare(plus)] })).map((x, k) => sv(x, ...shape(k))),
+  };
+}
+
+/** [[a ⊙ b]] from unopened a and a·ρ_b (requant outputs whose tables knew b's mask) and masked b (mul-prescaled.ts). */
+export function mulPrescaledStep(a: SV, aRho: SV, b: SV): Step {
+  const [m, n] = a.shape;
+  return {
+    off: async (o) => sv(await mulPrescaledOffline(o, asMaskOf(a), asMaskOf(b)), m, n),
+    on: async (r) => sv(await mulPrescaled(r, asMaskedShare(a), asMaskedShare(aRho), asMasked(b)), m, n),
   };
 }
 

@@ -28,7 +28,7 @@ import type { Offline } from '../mpc/dealer.js';
 import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import type { DealerLn, DealerModel } from './dealer-model.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
-import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulStep, requantStep, type Engine } from './engine.js';
+import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulPrescaledStep, mulStep, requantStep, type Engine } from './engine.js';
 import { broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
 /** What every party knows about the model: its shape (T, also public, is passed per sentence). */
@@ -122,20 +122,44 @@ function headTables(perHead: readonly (readonly DealerTable[])[] | undefined): D
 }
 
 /**
+ * P0: the per-element tables of d·ρ (element (t, j) reads column j's d table
+ * times row t's mask ρ_t, mod 2^32), from d's per-column (or shared) tables.
+ */
+function scaledByRowMask(t: DealerTable, rho: Uint32Array, H: number): DealerTable {
+  if (t.blocks) throw new ProtocolError('layerNorm: the centre table is per column, not in blocks');
+  const S = t.data.length / t.channels;
+  const src = t.data as Uint32Array;
+  const N = rho.length * H;
+  const data = new Uint32Array(N * S);
+  for (let e = 0; e < N; e++) {
+    const r = rho[Math.floor(e / H)]!;
+    const c = (e % t.channels) * S;
+    for (let j = 0; j < S; j++) data[e * S + j] = Math.imul(src[c + j]!, r) >>> 0;
+  }
+  return { data, channels: N };
+}
+
+/**
  * LayerNorm (three requants) on v, which already carries the centre factor.
  * Returns [h8, hr?]; the residual hr stays unopened: it is only ever added to
  * the next proj or FFN2 requant output, whose opening carries it (plus).
+ * d is never opened either: the dealer draws the mask ρ under which 1/σ will
+ * open before it deals the centre tables, so they give d and d·ρ as
+ * unopened shares, and d·(1/σ) = d·m − d·ρ opens in one round
+ * (mul-prescaled.ts) instead of an opening of d and a masked product.
  */
 async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: DealerLn): Promise<SV[]> {
   const CH12 = CHUNK12;
-  const H = v.shape[1];
+  const [rows, H] = v.shape;
   if (D && D.out.length !== (residual ? 2 : 1)) throw new ProtocolError('layerNorm: residual outputs do not match the program');
   const c = await centre(v);
+  const rho = await E.mask(rows, 1); // 1/σ's mask, known to P0 before the centre tables
+  const centreTables = D && [D.centre[0]!, scaledByRowMask(D.centre[0]!, rho.r, H), D.centre[1]!];
   // 2^k·d² is only summed: its output opens as the row sums Σ 2^k·d² directly.
-  const [[d, q]] = await E.lockstep('ln', [requantStep(c, 8, 2, D?.centre, CH8, { rowSumsOfLast: true })]);
-  const [[inv]] = await E.lockstep('ln', [requantStep(q!, 12, 1, D?.inv, CH12)]);
-  const [y] = await E.round('ln', [mulStep(d!, broadcastRows(inv!, H))]);
-  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, CH8, { unopenedLast: residual })]);
+  const [[d, dRho, q]] = await E.lockstep('ln', [requantStep(c, 8, 3, centreTables, CH8, { rowSumsOfLast: true, unopened: [0, 1] })]);
+  const [[inv]] = await E.lockstep('ln', [requantStep(q!, 12, 1, D?.inv, CH12, { outMask: rho })]);
+  const [y] = await E.round('ln', [mulPrescaledStep(d!, dRho!, broadcastRows(inv!, H))]);
+  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, CH8, { unopened: residual ? [1] : [] })]);
   await E.flush('ln');
   return outs!;
 }

@@ -115,7 +115,7 @@ describe('requant equals intops.requant', () => {
     expect(big(outs[0]!)).toEqual(big(u32(a0!)));
     expect(big(outs[1]!)).toEqual(big(Uint32Array.from(b0!, (b, i) => (b + a1![i]!) >>> 0)));
     const sent = (c: ReturnType<typeof requantCost>) => c.online.messages.filter((m) => m.from === 'P1').reduce((a, m) => a + m.bytes, 0);
-    const want = sent(requantCost({ n, w: 32, ...spec1, unopened: 1 })) + sent(requantCost({ n, w: 32, ...spec2 }));
+    const want = sent(requantCost({ n, w: 32, ...spec1, unopened: [1] })) + sent(requantCost({ n, w: 32, ...spec2 }));
     expect(cl.P1.acct.get('online', 'proto').bytesSent).toBe(want);
     expect(want).toBe(sent(requantCost({ n, w: 32, ...spec1 })) + sent(requantCost({ n, w: 32, ...spec2 })) - 4 * n);
   });

@@ -17,7 +17,7 @@ describe('views of the compute parties', () => {
     const watch = (id: 'P1' | 'P2') => ({ onReceive: (_from: string, tag: string, payload: Uint8Array) => void (tag.startsWith('setup:') || seen[id]!.push(payload.slice())) });
     const s = await InProcessSecure.start(program, 'inproc', { party: { P1: watch('P1'), P2: watch('P2') } });
     try {
-      await s.infer(idsOfLength(12, program.config.vocabSize, 3));
+      await s.infer(idsOfLength(16, program.config.vocabSize, 3));
     } finally {
       await s.close();
     }

@@ -95,7 +95,8 @@ export function addPerElement(l: RingBits, tables: RingArray, bits: number, rho:
 /**
  * Deal one lookup's material inside dealing `d` under names `${prefix}t`
  * (table shares) and `${prefix}r` (output mask, masked only). `build` runs
- * at P0 only and returns the rotated tables. Returns ρ (P0: full, Pi: share).
+ * at P0 only and returns the rotated tables. Returns ρ (P0: full, Pi: share);
+ * `given`: an output mask dealt earlier (P0: full, Pi: share) instead of a fresh one.
  */
 export async function dealLut(
   d: Dealing,
@@ -105,8 +106,15 @@ export async function dealLut(
   l: RingBits,
   masked: boolean,
   build: () => RingArray,
+  given?: RingArray,
 ): Promise<RingArray | undefined> {
-  const rho = masked ? await d.mask(`${prefix}r`, l, n) : undefined;
+  let rho: RingArray | undefined;
+  if (given) {
+    // A mask dealt earlier (fresh-mask.ts): Pi files its share under this lookup's name too.
+    if (!masked || given.length !== n) throw new ProtocolError(`lookup '${prefix}': a given output mask must be masked and have ${n} elements`);
+    if (d.role !== 'P0') d.keep(`${prefix}r`, l, given);
+    rho = given;
+  } else rho = masked ? await d.mask(`${prefix}r`, l, n) : undefined;
   let value: RingArray | undefined;
   if (d.role === 'P0') {
     value = build();

@@ -101,12 +101,11 @@ export interface RequantOnline {
   plus?: readonly (MaskedShare | undefined)[];
 }
 
-export function requantCost(s: { n: number; w: number } & RequantSpec & { unopened?: number }): ProtocolCost {
+export function requantCost(s: { n: number; w: number } & RequantSpec & { unopened?: readonly number[] }): ProtocolCost {
   const ch = s.s > 0 ? chainCost(s.n, chainPlan(s.s, s.chunk)) : { offline: 0, online: { rounds: {}, messages: [] } };
   const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
   let b = 0;
-  // `unopened` counts the last outputs left unopened (RequantOnline.unopened in the cost's terms).
-  for (let k = 0; k < s.outputs - (s.unopened ?? 0); k++) b += R.wireBytes(s.l, openedCount(s, s.n, k));
+  for (let k = 0; k < s.outputs; k++) if (!s.unopened?.includes(k)) b += R.wireBytes(s.l, openedCount(s, s.n, k));
   const rounds = (ch.online.rounds.P1 ?? 0) + 1;
   return {
     name: 'requant',
@@ -140,9 +139,18 @@ function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, r
 /**
  * Offline requant of [[y]] (P0 passes one DealerTable per output): one
  * dealing. Returns the outputs' masks (output k's plus `plus[k]`'s mask when
- * the online call adds that value before opening, RequantOnline.plus).
+ * the online call adds that value before opening, RequantOnline.plus; an
+ * output with `outMasks[k]` opens under that earlier-dealt mask).
  */
-export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, tables?: readonly DealerTable[], plus?: readonly (MaskOf | undefined)[]): Promise<MaskOf[]> {
+export function requantOffline(
+  off: Offline,
+  y: MaskBitsOf,
+  spec: RequantSpec,
+  tables?: readonly DealerTable[],
+  plus?: readonly (MaskOf | undefined)[],
+  /** Per output: a mask dealt earlier (fresh-mask.ts) to open under instead of a fresh one. */
+  outMasks?: readonly (MaskOf | undefined)[],
+): Promise<MaskOf[]> {
   check(y, spec);
   const n = shapeSize(y.shape);
   if (off.party.id === 'P0') {
@@ -163,7 +171,9 @@ export function requantOffline(off: Offline, y: MaskBitsOf, spec: RequantSpec, t
     const outs: MaskOf[] = [];
     for (let k = 0; k < spec.outputs; k++) {
       const t = tables?.[k];
-      const rho = await dealLut(d, `o${k}.`, n, fb, spec.l, true, () => build(t!));
+      const given = outMasks?.[k];
+      if (given && shapeSize(given.shape) !== n) throw new ShapeError(`requant: output ${k}'s given mask has ${shapeSize(given.shape)} elements, expected ${n}`);
+      const rho = await dealLut(d, `o${k}.`, n, fb, spec.l, true, () => build(t!), given?.r);
       const rows = openedCount(spec, n, k);
       const pk = plus?.[k];
       if (pk && (rows !== n || pk.r.length !== n)) throw new ShapeError(`requant: output ${k}'s addend has ${pk.r.length} elements, expected ${n} (and no row sums)`);
