@@ -91,13 +91,12 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     requant('qkv', 2 * T * H, 8, 1);
     rounds('qkv', 1 + r8, 1);
     product('attn', nh * R * T); // Q_h·K_hᵀ
-    product('attn', R * H); // U·inv
+    add('attn', 8 * R * H, 4 * (2 * R * H + R * T * H + nh * R * T)); // diag(1/Z)·E·V (matmul-rowscale.ts)
     requant('attn', R * H, 8, 1);
     rounds('attn', 1 + 1 + r8, 2);
     requant('softmax', nh * R * T, 8, 2, T);
     requant('softmax', nh * R, 12, 1);
-    product('softmax', R * H); // E·V inside the first Σ E round
-    rounds('softmax', r8 + Math.max(r12, 1), 1);
+    rounds('softmax', r8 + r12, 1);
     product('proj', R * H);
     requant('proj', R * H, 8, 1);
     rounds('proj', 1 + r8, 1);

@@ -14,6 +14,7 @@ import { matmul, matmulOffline } from '../mpc/protocols/matmul.js';
 import { matmulWeight, matmulWeightOffline, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import { mul, mulOffline } from '../mpc/protocols/mul.js';
 import { mulPrescaled, mulPrescaledOffline } from '../mpc/protocols/mul-prescaled.js';
+import { matmulRowScale, matmulRowScaleOffline } from '../mpc/protocols/matmul-rowscale.js';
 import { freshMask, freshMaskOffline } from '../mpc/protocols/fresh-mask.js';
 import { output } from '../mpc/protocols/output.js';
 import { inRound, type Round } from '../mpc/round.js';
@@ -205,6 +206,16 @@ export function requantStep(y: SV, bits: number, outputs: number, tables: readon
   return {
     off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables, plus && [asMaskOf(plus)], outMask && [asMaskOf(outMask)])).map((x, k) => sv(x, ...shape(k))),
     on: async (seq) => (await requant(seq, asMasked(y), spec, { unopened: opts.unopened, plus: plus && [asMaskedShare(plus)] })).map((x, k) => sv(x, ...shape(k))),
+  };
+}
+
+/** [[diag(s)·(A·B)]] with A·B never opened (matmul-rowscale.ts); s is rows(A)×1. */
+export function matmulRowScaleStep(a: SV, b: SV, s: SV): Step {
+  const [m] = a.shape;
+  const n = b.shape[1];
+  return {
+    off: async (o) => sv(await matmulRowScaleOffline(o, asMaskOf(a), asMaskOf(b), asMaskOf(s)), m, n),
+    on: async (r) => sv(await matmulRowScale(r, asMasked(a), asMasked(b), asMasked(s)), m, n),
   };
 }
 

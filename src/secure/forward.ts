@@ -14,9 +14,9 @@
  *           (its residual output hr is not opened: the next proj / FFN2
  *           requant opens o + hr, g + hr as one value)
  *   qkv     three matmulW in 1 round · three requants in lockstep 4      = 5
- *   attn    Q_h·K_hᵀ (all heads) 1 · U·inv 1 · context requants 4       = 6
- *   softmax exp requants 4 (outputs E and 2^k·E) · Σ E → 1/Z requants 3,
- *           E·V (all heads) inside their first round                    = 7
+ *   attn    Q_h·K_hᵀ (all heads) 1 · diag(1/Z)·E·V 1 (E·V never opened,
+ *           matmul-rowscale.ts) · context requants 4                    = 6
+ *   softmax exp requants 4 (outputs E and 2^k·E) · Σ E → 1/Z requants 3 = 7
  *   proj    matmulW 1 · requant 4                                       = 5
  *   ffn     matmulW 1 · requant 4 · matmulW 1 · requant 4               = 10
  *   per encoder layer 5 + 6 + 7 + 5 + 12 + 10 + 12 = 57
@@ -28,7 +28,7 @@ import type { Offline } from '../mpc/dealer.js';
 import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import type { DealerLn, DealerModel } from './dealer-model.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
-import { embedStep, firstRoundOf, inputStep, linearStep, matmulStep, mulPrescaledStep, mulStep, requantStep, type Engine } from './engine.js';
+import { embedStep, inputStep, linearStep, matmulRowScaleStep, matmulStep, mulPrescaledStep, requantStep, type Engine } from './engine.js';
 import { broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
 /** What every party knows about the model: its shape (T, also public, is passed per sentence). */
@@ -204,10 +204,12 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // one call per head, but one large kernel call instead of nh small ones.
     // 2^k·E is only summed: its output opens as the row sums Σ 2^k·E (the Z of every head's rows).
     const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 8, 2, headTables(D?.score), CH8, { rowSumsOfLast: true })]);
-    const zr = await E.lockstep('softmax', [requantStep(Zs!, 12, 1, headTables(D?.zinv), CH12), firstRoundOf(heads.map((h) => matmulStep(rowBlock(Es!, h * R, R), Vh[h]!)))]);
+    const [[inv]] = await E.lockstep('softmax', [requantStep(Zs!, 12, 1, headTables(D?.zinv), CH12)]);
     await E.flush('softmax');
-    const [Ys] = await E.round('attn', [mulStep(stackRows(zr[1]!), broadcastRows(zr[0]![0]!, dh))]);
-    const [[Cs]] = await E.lockstep('attn', [requantStep(Ys!, 8, 1, headTables(D?.ctx), CH8)]);
+    // Y_h = diag(1/Z_h)·(E_h·V_h) in one opening: E_h·V_h itself is never opened.
+    const Yh = await E.round('attn', heads.map((h) => matmulRowScaleStep(rowBlock(Es!, h * R, R), Vh[h]!, rowBlock(inv!, h * R, R))));
+    const Ys = stackRows(Yh);
+    const [[Cs]] = await E.lockstep('attn', [requantStep(Ys, 8, 1, headTables(D?.ctx), CH8)]);
     const ctx = concatCols(heads.map((h) => rowBlock(Cs!, h * R, R)));
     await E.flush('attn');
 
