@@ -32,7 +32,7 @@ using lutmpc::ShiftOp;
 using lutmpc::UnOp;
 
 // Bumped whenever the JS-facing signatures change; src/kernels/native.ts checks it.
-constexpr int kAbiVersion = 3;
+constexpr int kAbiVersion = 4;
 
 // Below these sizes an "async" kernel runs inline and returns a settled Promise
 // (a few tens of microseconds at most; a worker round trip costs about as much).
@@ -186,6 +186,38 @@ Napi::Value GemmPm1(const Napi::CallbackInfo& info) {
     lutmpc::gemm_pm1_u64(static_cast<const std::uint64_t*>(px), static_cast<const std::uint64_t*>(pb), static_cast<std::uint64_t*>(po), m, k, n);
   });
   return KernelWorker::run(env, "lutmpc.gemmPm1", work, {x.object, bp.object, o.object}, o.object, small_gemm(mk, nw, mn, n));
+}
+
+// rowGemm(l, a, b, m, k, n, out?) -> Promise<out>: out[i] = a[i] · B_i, B_i = b[i·k·n …] (k×n)
+Napi::Value RowGemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "rowGemm";
+  const int l = ring_bits(env, info[0], fn, true);
+  const std::size_t m = dim(env, info[3], fn, "m"), k = dim(env, info[4], fn, "k"), n = dim(env, info[5], fn, "n");
+  const std::size_t mk = checked_mul(env, m, k, fn, "m*k"), mn = checked_mul(env, m, n, fn, "m*n"),
+                    mkn = checked_mul(env, mk, n, fn, "m*k*n");
+  View a = ring_array(env, info[1], fn, "a", l);
+  need_length(env, a, mk, fn, "a", "m*k");
+  View b = ring_array(env, info[2], fn, "b", l);
+  need_length(env, b, mkn, fn, "b", "m*k*n");
+  View o = out_array(env, info[6], fn, l, mn, "m*n");
+  void *pa = a.data, *pb = b.data, *po = o.data;
+  const std::size_t eb = static_cast<std::size_t>(l / 8);
+  auto overlaps = [&](const void* x, std::size_t xn) {
+    const char *p = static_cast<const char*>(po), *q = static_cast<const char*>(x);
+    return p < q + xn * eb && q < p + mn * eb;
+  };
+  if (overlaps(pa, mk) || overlaps(pb, mkn)) {
+    Napi::RangeError::New(env, fn + ": out must not overlap a or b").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  auto work = l == 32 ? std::function<void()>([=] {
+    lutmpc::row_gemm_u32(static_cast<const std::uint32_t*>(pa), static_cast<const std::uint32_t*>(pb), static_cast<std::uint32_t*>(po), m, k, n);
+  })
+                      : std::function<void()>([=] {
+    lutmpc::row_gemm_u64(static_cast<const std::uint64_t*>(pa), static_cast<const std::uint64_t*>(pb), static_cast<std::uint64_t*>(po), m, k, n);
+  });
+  return KernelWorker::run(env, "lutmpc.rowGemm", work, {a.object, b.object, o.object}, o.object, small_gemm(mk, mk, mn, n));
 }
 
 int table_ring(napi_typedarray_type t) {
@@ -498,6 +530,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("shift", Napi::Function::New(env, Shift, "shift"));
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("gemmPm1", Napi::Function::New(env, GemmPm1, "gemmPm1"));
+  exports.Set("rowGemm", Napi::Function::New(env, RowGemm, "rowGemm"));
   exports.Set("gatherShared", Napi::Function::New(env, GatherShared, "gatherShared"));
   exports.Set("gatherPerElement", Napi::Function::New(env, GatherPerElement, "gatherPerElement"));
   exports.Set("prgFill", Napi::Function::New(env, PrgFill, "prgFill"));

@@ -1,4 +1,4 @@
-// GEMM and ±1 GEMM against plain loops, on every SIMD level this CPU has and
+// GEMM, ±1 GEMM and the row-batched GEMM against plain loops, on every SIMD level this CPU has and
 // with 1 and 2 threads, for odd shapes, k = 0 and aliasing.
 #include <cstring>
 #include <vector>
@@ -82,6 +82,19 @@ void check_alias() {
   CHECK(a == r);
 }
 
+// Row-batched GEMM: row i of C is row i of A times its own k×n matrix B_i.
+template <typename T>
+void check_row_gemm(std::size_t m, std::size_t k, std::size_t n) {
+  auto a = rand_vec<T>(m * k), b = rand_vec<T>(m * k * n);
+  std::vector<T> c(m * n, T{7}), r(m * n, T{0});
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t p = 0; p < k; ++p)
+      for (std::size_t j = 0; j < n; ++j) r[i * n + j] = static_cast<T>(r[i * n + j] + static_cast<T>(a[i * k + p] * b[(i * k + p) * n + j]));
+  if constexpr (sizeof(T) == 4) row_gemm_u32(a.data(), b.data(), c.data(), m, k, n);
+  else row_gemm_u64(a.data(), b.data(), c.data(), m, k, n);
+  CHECK_MSG(c == r, "row_gemm u%zu %zux%zux%zu threads=%u", sizeof(T) * 8, m, k, n, num_threads());
+}
+
 int main() {
   const std::size_t shapes[][3] = {{1, 1, 1},   {1, 5, 1},    {3, 3, 3},    {2, 70, 3},   {7, 1, 33},  {65, 127, 3},
                                    {3, 65, 127}, {127, 3, 65}, {33, 257, 49}, {128, 300, 96}, {5, 0, 4},  {0, 4, 5},
@@ -96,6 +109,8 @@ int main() {
         check_gemm<std::uint64_t>(s[0], s[1], s[2]);
         check_pm1<std::uint32_t>(s[0], s[1], s[2]);
         check_pm1<std::uint64_t>(s[0], s[1], s[2]);
+        check_row_gemm<std::uint32_t>(s[0], s[1], s[2]);
+        check_row_gemm<std::uint64_t>(s[0], s[1], s[2]);
       }
       check_alias<std::uint32_t>();
       check_alias<std::uint64_t>();

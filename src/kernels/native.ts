@@ -16,7 +16,7 @@ import { NativeLoadError } from '../errors.js';
 import { setLargeAllocAdvisor, type BinaryOp, type GemmBits, type Kernels, type RingArray, type RingArrayOf, type RingBits, type ShiftOp, type UnaryOp } from './types.js';
 
 /** ABI version the addon must report (native/addon/addon.cpp kAbiVersion). */
-export const NATIVE_ABI = 3;
+export const NATIVE_ABI = 4;
 
 export interface NativeInfo {
   abi: number;
@@ -53,6 +53,7 @@ export interface NativeAddon {
   shift(op: string, l: number, a: RingArray, k: number, out?: RingArray): RingArray;
   gemm(l: number, a: RingArray, b: RingArray, m: number, k: number, n: number, out?: RingArray): Promise<RingArray>;
   gemmPm1(l: number, x: RingArray, bPacked: BigUint64Array, m: number, k: number, n: number, out?: RingArray): Promise<RingArray>;
+  rowGemm(l: number, a: RingArray, b: RingArray, m: number, k: number, n: number, out?: RingArray): Promise<RingArray>;
   gatherShared(table: RingArray, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
   gatherPerElement(tables: RingArray, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
   prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
@@ -170,6 +171,8 @@ export function wrapAddon(A: NativeAddon, name: 'cpu' | 'cuda', detail: () => st
       (await A.gemm(l, a, b, m, k, n, out)) as RingArrayOf<L>,
     gemmPm1: async <L extends GemmBits>(l: L, x: RingArrayOf<L>, bPacked: BigUint64Array, m: number, k: number, n: number, out?: RingArrayOf<L>) =>
       (await A.gemmPm1(l, x, bPacked, m, k, n, out)) as RingArrayOf<L>,
+    rowGemm: async <L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, m: number, k: number, n: number, out?: RingArrayOf<L>) =>
+      (await A.rowGemm(l, a, b, m, k, n, out)) as RingArrayOf<L>,
     gatherShared: async <L extends RingBits>(table: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>
       (await A.gatherShared(table, bits, idx, out)) as RingArrayOf<L>,
     gatherPerElement: async <L extends RingBits>(tables: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>

@@ -78,6 +78,8 @@ export async function selftest(kernels: Kernels = getKernels()): Promise<Selftes
     await record(`gemmPm1 l=${l} ${m}x${k}x${nn}`, async () =>
       sameArray(await kernels.gemmPm1(l, A, bits, m, k, nn), await ref.gemmPm1(l, A, bits, m, k, nn)),
     );
+    const Bs = randomRing(l, m * k * nn);
+    await record(`rowGemm l=${l} ${m}x${k}x${nn}`, async () => sameArray(await kernels.rowGemm(l, A, Bs, m, k, nn), await ref.rowGemm(l, A, Bs, m, k, nn)));
   }
   for (const l of [8, 16, 32, 64] as RingBits[]) {
     const bits = 8;

@@ -202,6 +202,45 @@ async function gemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<
   return c;
 }
 
+async function rowGemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = 'rowGemm';
+  checkRingBits(fn, l, [32, 64]);
+  checkDim(fn, 'm', m);
+  checkDim(fn, 'k', k);
+  checkDim(fn, 'n', n);
+  checkRingArray(fn, 'a', l, a, m * k);
+  checkRingArray(fn, 'b', l, b, m * k * n);
+  const c = prepareOut(fn, l, m * n, out);
+  if (c.buffer === a.buffer || c.buffer === b.buffer) {
+    const [c0, c1] = [c.byteOffset, c.byteOffset + c.byteLength];
+    for (const x of [a, b]) if (x.buffer === c.buffer && c0 < x.byteOffset + x.byteLength && x.byteOffset < c1) throw new RangeError(`${fn}: out must not overlap a or b`);
+  }
+  if (l === 32) {
+    const A = a as Uint32Array, B = b as Uint32Array, C = c as Uint32Array;
+    const acc = new Int32Array(n);
+    for (let i = 0; i < m; i++) {
+      acc.fill(0);
+      for (let t = 0; t < k; t++) {
+        const av = A[i * k + t]! | 0;
+        if (av === 0) continue;
+        const row = (i * k + t) * n;
+        for (let j = 0; j < n; j++) acc[j] = (acc[j]! + Math.imul(av, B[row + j]!)) | 0;
+      }
+      for (let j = 0; j < n; j++) C[i * n + j] = acc[j]! >>> 0;
+    }
+  } else {
+    const A = a as BigUint64Array, B = b as BigUint64Array, C = c as BigUint64Array;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0n;
+        for (let t = 0; t < k; t++) s += A[i * k + t]! * B[(i * k + t) * n + j]!;
+        C[i * n + j] = s & MASK64;
+      }
+    }
+  }
+  return c;
+}
+
 async function gemmPm1<L extends GemmBits>(l: L, x: RingArrayOf<L>, bPacked: BigUint64Array, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
   const fn = 'gemmPm1';
   checkRingBits(fn, l, [32, 64]);
@@ -350,6 +389,7 @@ export const tsKernels: Kernels = {
   shift,
   gemm,
   gemmPm1,
+  rowGemm,
   gatherShared,
   gatherPerElement,
   prgFill,

@@ -67,6 +67,12 @@ export interface Kernels {
    * B, bit t of word w being B[64w + t][j]. Padding bits beyond k are ignored.
    */
   gemmPm1<L extends GemmBits>(l: L, x: RingArrayOf<L>, bPacked: BigUint64Array, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+  /**
+   * Row-batched products: C[i] (1×n) = A[i] (1×k) · B_i (k×n) mod 2^l for
+   * i < m, a different k×n matrix per row, stored back to back in `b`
+   * (m·k·n). `out` must not overlap a or b.
+   */
+  rowGemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
 
   // ---- table reads ---------------------------------------------------------------
   /**

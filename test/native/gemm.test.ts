@@ -1,5 +1,5 @@
 /**
- * Native GEMM and ±1 GEMM equal the TypeScript oracle mod 2^32 and 2^64 on
+ * Native GEMM, ±1 GEMM and the row-batched GEMM equal the TypeScript oracle mod 2^32 and 2^64 on
  * odd shapes (1, 3, 65, 127, K not a multiple of any block), empty shapes,
  * given and aliased outputs, at every SIMD level the CPU has, with 1 and 2
  * threads.
@@ -48,6 +48,17 @@ describe.skipIf(!nativeAvailable)('native gemm = TypeScript', () => {
           restoreConfig();
         });
 
+        it(`rowGemm Z_2^${l}, ${simd}, ${threads} thread(s)`, async () => {
+          addon.configure({ simd, threads });
+          for (const [m, k, n] of [...SHAPES, [128, 128, 64] as [number, number, number]]) {
+            const a = randomRing(l, m * k), b = randomRing(l, m * k * n);
+            if (a.length > 1) (a as Uint32Array | BigUint64Array).fill(l === 32 ? (0xffffffff as never) : ((2n ** 64n - 1n) as never), 0, 1); // −1
+            const want = await ts.rowGemm(l, a, b, m, k, n);
+            expect(firstMismatch(await native.rowGemm(l, a, b, m, k, n), want), `${m}x${k}x${n}`).toBeUndefined();
+          }
+          restoreConfig();
+        });
+
         it(`gemmPm1 Z_2^${l}, ${simd}, ${threads} thread(s)`, async () => {
           addon.configure({ simd, threads });
           for (const [m, k, n] of [...SHAPES, [9, 200, 31] as [number, number, number]]) {
@@ -75,6 +86,18 @@ describe.skipIf(!nativeAvailable)('native gemm = TypeScript', () => {
       const x = randomRing(l, m * k), bp = packed(k, n);
       const wantPm = await ts.gemmPm1(l, x, bp, m, k, n);
       expect(firstMismatch(await native.gemmPm1(l, x, bp, m, k, n, x), wantPm)).toBeUndefined();
+    }
+  });
+
+  it('rowGemm: out given, out overlapping an input rejected, wrong lengths named', async () => {
+    const [m, k, n] = [3, 4, 5];
+    const a = randomRing(32, m * k), b = randomRing(32, m * k * n);
+    const out = allocRing(32, m * n);
+    expect(await native.rowGemm(32, a, b, m, k, n, out)).toBe(out);
+    expect(firstMismatch(out, await ts.rowGemm(32, a, b, m, k, n))).toBeUndefined();
+    for (const k2 of [native, ts]) {
+      await expect(k2.rowGemm(32, a, b, m, k, n, b.subarray(0, m * n))).rejects.toThrow(/must not overlap/);
+      await expect(k2.rowGemm(32, a, b.subarray(1), m, k, n)).rejects.toThrow(/rowGemm/);
     }
   });
 

@@ -251,6 +251,36 @@ void gemm_pm1_u32(const std::uint32_t* x, const std::uint64_t* bp, std::uint32_t
 void gemm_pm1_u64(const std::uint64_t* x, const std::uint64_t* bp, std::uint64_t* c, std::size_t m, std::size_t k, std::size_t n) {
   pm1_driver(x, bp, c, m, k, n);
 }
+namespace {
+
+template <typename T>
+void row_gemm(const T* a, const T* b, T* c, std::size_t m, std::size_t k, std::size_t n) {
+  // One row per task: acc (n values) stays in L1 while B_i streams through once.
+  parallel_for(m, 4, [=](std::size_t lo, std::size_t hi) {
+    std::vector<T> acc(n);
+    for (std::size_t i = lo; i < hi; ++i) {
+      std::fill(acc.begin(), acc.end(), T{0});
+      const T* bi = b + i * k * n;
+      for (std::size_t p = 0; p < k; ++p) {
+        const T av = a[i * k + p];
+        if (av == 0) continue;
+        const T* row = bi + p * n;
+        for (std::size_t j = 0; j < n; ++j) acc[j] = static_cast<T>(acc[j] + static_cast<T>(av * row[j]));
+      }
+      std::copy(acc.begin(), acc.end(), c + i * n);
+    }
+  });
+}
+
+}  // namespace
+
+void row_gemm_u32(const std::uint32_t* a, const std::uint32_t* b, std::uint32_t* c, std::size_t m, std::size_t k, std::size_t n) {
+  row_gemm(a, b, c, m, k, n);
+}
+void row_gemm_u64(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* c, std::size_t m, std::size_t k, std::size_t n) {
+  row_gemm(a, b, c, m, k, n);
+}
+
 void gemm_ref_u32(const std::uint32_t* a, const std::uint32_t* b, std::uint32_t* c, std::size_t m, std::size_t k, std::size_t n) {
   gemm_ref(a, b, c, m, k, n);
 }

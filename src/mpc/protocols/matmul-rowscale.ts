@@ -53,21 +53,6 @@ function rowsOf(l: RingBits, v: RingArray, m: number, n: number): RingArray {
   return o;
 }
 
-/** (mA ⋆ P)[t, :] = Σ_j mA[t, j]·P[t, j, :] (Z_2^32). */
-function rowContract(mA: Uint32Array, P: Uint32Array, m: number, k: number, n: number): Uint32Array {
-  const out = new Uint32Array(m * n);
-  for (let t = 0; t < m; t++) {
-    const o = t * n;
-    for (let j = 0; j < k; j++) {
-      const a = mA[t * k + j]!;
-      if (a === 0) continue;
-      const p = (t * k + j) * n;
-      for (let c = 0; c < n; c++) out[o + c] = (out[o + c]! + Math.imul(a, P[p + c]!)) >>> 0;
-    }
-  }
-  return out;
-}
-
 export function matmulRowScaleOffline(off: Offline, a: MaskOf, b: MaskOf, s: MaskOf): Promise<MaskOf> {
   const { m, k, n } = dims(a, b, s);
   if (a.l !== 32) throw new ShapeError('matmulRowScale: Z_2^32 only');
@@ -108,18 +93,19 @@ export function matmulRowScale(r: Round, a: Masked, b: Masked, s: Masked): Promi
   const w = item(items, tag, 'w', l, m * n);
   const p1 = r.party.id === 'P1';
   return (async () => {
-    const [MM, mArB, rAmB, QmB] = await Promise.all([
+    const [MM, mArB, rAmB, QmB, mAP] = await Promise.all([
       R.matmul(l, a.m, b.m, m, k, n),
       R.matmul(l, a.m, b.r, m, k, n),
       R.matmul(l, a.r, b.m, m, k, n),
       R.matmul(l, Q, b.m, m, k, n),
+      R.kernels().rowGemm(32, a.m as Uint32Array, P, m, k, n), // mA ⋆ Pi: one k×n matrix per row
     ]);
     // ABi = [P1: MM] − mA·ρB,i − ρA,i·mB + Gi
     const AB = R.sub(l, R.sub(l, G, mArB), rAmB);
     if (p1) R.add(l, AB, MM, AB);
     // sABi = ρs,i ⊙ MM − mA ⋆ Pi − Qi·mB
     const sAB = R.mul(l, rowsOf(l, s.r, m, n), MM);
-    R.sub(l, sAB, rowContract(a.m as Uint32Array, P, m, k, n), sAB);
+    R.sub(l, sAB, mAP, sAB);
     R.sub(l, sAB, QmB, sAB);
     // Yi = ms ⊙ ABi − sABi + wi
     const Y = R.mul(l, rowsOf(l, s.m, m, n), AB, AB);

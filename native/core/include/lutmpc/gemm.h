@@ -21,6 +21,14 @@ void gemm_u64(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* c, 
 void gemm_pm1_u32(const std::uint32_t* x, const std::uint64_t* bPacked, std::uint32_t* c, std::size_t m, std::size_t k, std::size_t n);
 void gemm_pm1_u64(const std::uint64_t* x, const std::uint64_t* bPacked, std::uint64_t* c, std::size_t m, std::size_t k, std::size_t n);
 
+/**
+ * Row-batched products: C[i] (1×n) = A[i] (1×k) · B_i (k×n) for i < m, with a
+ * different matrix B_i per row, stored back to back (b: m·k·n). For
+ * dealer-provided per-row matrices (attention's diag(ρ_s)·ρ_V cross term);
+ * memory-bound, threaded over rows. c must not overlap a or b.
+ */
+void row_gemm_u32(const std::uint32_t* a, const std::uint32_t* b, std::uint32_t* c, std::size_t m, std::size_t k, std::size_t n);
+void row_gemm_u64(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* c, std::size_t m, std::size_t k, std::size_t n);
 /** Plain triple loops, for tests and as the definition of the result. */
 void gemm_ref_u32(const std::uint32_t* a, const std::uint32_t* b, std::uint32_t* c, std::size_t m, std::size_t k, std::size_t n);
 void gemm_ref_u64(const std::uint64_t* a, const std::uint64_t* b, std::uint64_t* c, std::size_t m, std::size_t k, std::size_t n);
