@@ -2,7 +2,8 @@
  * Protocol benchmarks: the numbers behind `lutmpc bench protocols --json`.
  *
  * For each case (default: matmul with a dealer weight at 128×768×768 and
- * 128×768×3072, element-wise product of 128×3072 masked values) and each
+ * 128×768×3072, element-wise product of 128×3072 masked values, one
+ * attention head's diag(1/Z)·(E·V) at 128×128×64) and each
  * transport (in-process pipes, TCP on loopback; all parties in this process):
  *   - offline seconds (P0 dealing + corrections + P1/P2 expansion for one call,
  *     weight sharing reported apart as setup), online seconds (P1 and P2 from
@@ -33,6 +34,7 @@ import { input, inputOffline, clientInput } from '../mpc/protocols/input.js';
 import { perParty, summarize, type ProtocolCost } from '../mpc/cost.js';
 import { matmulWeight, matmulWeightCost, matmulWeightOffline, shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import { mul, mulCost, mulOffline } from '../mpc/protocols/mul.js';
+import { matmulRowScale, matmulRowScaleCost, matmulRowScaleOffline } from '../mpc/protocols/matmul-rowscale.js';
 import { inRound } from '../mpc/round.js';
 import type { MaskOf, Masked } from '../mpc/sharing.js';
 import { estimateNetworkSeconds, LAN, WAN, type NetShape } from '../mpc/transport/shaping.js';
@@ -227,9 +229,40 @@ export function mulCase(rows: number, cols: number): ProtocolBenchCase {
   };
 }
 
-export const PROTOCOL_CASES: ProtocolBenchCase[] = [matmulWeightCase(128, 768, 768), matmulWeightCase(128, 768, 3072), mulCase(128, 3072)];
+/** diag(s)·([[A]]·[[B]]) with A·B never opened (attention's context for one head: m×k·k×n, s m×1). Z_2^32 only. */
+export function matmulRowScaleCase(m: number, k: number, n: number): ProtocolBenchCase {
+  type S = { a: MaskOf; b: MaskOf; s: MaskOf; av?: Masked; bv?: Masked; sv?: Masked };
+  return {
+    name: 'matmulRowScale',
+    shape: `${m}x${k}x${n}`,
+    async prepare({ cl, l }) {
+      const { masks, values } = await maskedInputs(cl, l, [
+        [m, k],
+        [k, n],
+        [m, 1],
+      ]);
+      const st = new Map<PartyId, unknown>();
+      for (const id of ['P0', 'P1', 'P2'] as PartyId[]) {
+        const [a, b, sc] = masks.get(id)!;
+        const v = values.get(id);
+        st.set(id, { a: a!, b: b!, s: sc!, av: v?.[0], bv: v?.[1], sv: v?.[2] } satisfies S);
+      }
+      return st;
+    },
+    cost: (l) => matmulRowScaleCost({ l, m, k, n }),
+    offline: (off, _p, s) => matmulRowScaleOffline(off, (s as S).a, (s as S).b, (s as S).s),
+    online: (p, s) => inRound(p, p.label, (r) => [matmulRowScale(r, (s as S).av!, (s as S).bv!, (s as S).sv!)]).then(([y]) => y),
+    async plaintextSeconds(l) {
+      const K = getKernels();
+      const a = rand(l, m * k), b = rand(l, k * n), sc = rand(l, m * n);
+      return timeIt(async () => K.binary('mul', l, (await K.gemm(l, a as never, b as never, m, k, n)) as never, sc as never));
+    },
+  };
+}
 
-const QUICK_CASES: ProtocolBenchCase[] = [matmulWeightCase(16, 96, 96), matmulWeightCase(16, 96, 384), mulCase(16, 384)];
+export const PROTOCOL_CASES: ProtocolBenchCase[] = [matmulWeightCase(128, 768, 768), matmulWeightCase(128, 768, 3072), mulCase(128, 3072), matmulRowScaleCase(128, 128, 64)];
+
+const QUICK_CASES: ProtocolBenchCase[] = [matmulWeightCase(16, 96, 96), matmulWeightCase(16, 96, 384), mulCase(16, 384), matmulRowScaleCase(16, 16, 8)];
 
 function phaseFigures(cl: Cluster, phase: 'offline' | 'online', label: string, times: number[]): PhaseFigures {
   const perParty: PhaseFigures['perParty'] = {};
