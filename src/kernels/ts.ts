@@ -175,18 +175,26 @@ async function gemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<
   checkRingArray(fn, 'a', l, a, m * k);
   checkRingArray(fn, 'b', l, b, k * n);
   const c = prepareOut(fn, l, m * n, out);
+  rowProducts(l, a, b, c, m, k, n, (_i, t) => t * n);
+  return c;
+}
+
+/**
+ * C[i] = Σ_t A[i, t]·(row of B at bRow(i, t)) mod 2^l: the plain GEMM
+ * (bRow = t·n) and the row-batched one (bRow = (i·k + t)·n).
+ */
+function rowProducts(l: GemmBits, a: RingArray, b: RingArray, c: RingArray, m: number, k: number, n: number, bRow: (i: number, t: number) => number): void {
   if (l === 32) {
-    const A = a as Uint32Array, B = b as Uint32Array;
+    const A = a as Uint32Array, B = b as Uint32Array, C = c as Uint32Array;
     const acc = new Int32Array(n);
     for (let i = 0; i < m; i++) {
       acc.fill(0);
       for (let t = 0; t < k; t++) {
         const av = A[i * k + t]! | 0;
         if (av === 0) continue;
-        const row = t * n;
+        const row = bRow(i, t);
         for (let j = 0; j < n; j++) acc[j] = (acc[j]! + Math.imul(av, B[row + j]!)) | 0;
       }
-      const C = c as Uint32Array;
       for (let j = 0; j < n; j++) C[i * n + j] = acc[j]! >>> 0;
     }
   } else {
@@ -194,12 +202,11 @@ async function gemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0n;
-        for (let t = 0; t < k; t++) s += A[i * k + t]! * B[t * n + j]!;
+        for (let t = 0; t < k; t++) s += A[i * k + t]! * B[bRow(i, t) + j]!;
         C[i * n + j] = s & MASK64;
       }
     }
   }
-  return c;
 }
 
 async function rowGemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArrayOf<L>, m: number, k: number, n: number, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
@@ -215,29 +222,7 @@ async function rowGemm<L extends GemmBits>(l: L, a: RingArrayOf<L>, b: RingArray
     const [c0, c1] = [c.byteOffset, c.byteOffset + c.byteLength];
     for (const x of [a, b]) if (x.buffer === c.buffer && c0 < x.byteOffset + x.byteLength && x.byteOffset < c1) throw new RangeError(`${fn}: out must not overlap a or b`);
   }
-  if (l === 32) {
-    const A = a as Uint32Array, B = b as Uint32Array, C = c as Uint32Array;
-    const acc = new Int32Array(n);
-    for (let i = 0; i < m; i++) {
-      acc.fill(0);
-      for (let t = 0; t < k; t++) {
-        const av = A[i * k + t]! | 0;
-        if (av === 0) continue;
-        const row = (i * k + t) * n;
-        for (let j = 0; j < n; j++) acc[j] = (acc[j]! + Math.imul(av, B[row + j]!)) | 0;
-      }
-      for (let j = 0; j < n; j++) C[i * n + j] = acc[j]! >>> 0;
-    }
-  } else {
-    const A = a as BigUint64Array, B = b as BigUint64Array, C = c as BigUint64Array;
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0n;
-        for (let t = 0; t < k; t++) s += A[i * k + t]! * B[(i * k + t) * n + j]!;
-        C[i * n + j] = s & MASK64;
-      }
-    }
-  }
+  rowProducts(l, a, b, c, m, k, n, (i, t) => (i * k + t) * n);
   return c;
 }
 
