@@ -7,11 +7,13 @@
  * What happens (per call, one session with its own id and material):
  *   1. The text is tokenized here (the vocabulary is public; fetched from P1
  *      when no tokenizer is given). Only the length T leaves the client.
- *   2. POST P1 /v1/sessions {T} → session id + P1's seed for the client;
- *      POST P2 …/join → P2's seed. (Server certificates must name P1 / P2.)
- *   3. The client's own Party secret-shares the one-hot token matrix X:
- *      X1 = PRG(P1 seed) never travels, X2 = X − X1 goes to P2 only
- *      (…/exchange). Each share alone is uniform: neither server learns ids.
+ *   2. POST P1 /v1/sessions {T} → session id, P1's seed and P1's key for
+ *      its share of the input mask; POST P2 …/join → the same from P2.
+ *      (Server certificates must name P1 / P2.)
+ *   3. The client's own Party masks the one-hot token matrix X with
+ *      r = PRG(key1) + PRG(key2) and sends X + r to both (…/exchange,
+ *      mpc/protocols/input.ts). Each server knows one share of r only, so
+ *      X + r is uniform to it: neither server learns ids.
  *   4. The exchange answers carry P1's and P2's shares of the int32 logits;
  *      only the client adds them. Float logits need the owner's scale, which
  *      the service does not publish; the label is the argmax.

@@ -315,7 +315,8 @@ export class ComputeService {
       await ready.catch((e: Error) => {
         throw new HttpError(502, `session setup failed: ${e.message}`);
       });
-      await relay.until(() => relay.outbox.length >= 1);
+      // The answer carries P1's seed and its input-mask key for the client (input.ts): wait for both.
+      await relay.until(() => relay.outbox.some((x) => x.tag.endsWith(':input')));
       this.metrics.inc('sessions_opened');
       return { sessionId: sid, messages: relay.drain() };
     }
@@ -384,7 +385,7 @@ export class ComputeService {
     }
   }
 
-  /** P2: the client joins the session P1 opened; returns P2's seed message. */
+  /** P2: the client joins the session P1 opened; returns P2's seed and input-mask key messages. */
   async join(model: string, sid: string, client = 'client'): Promise<{ messages: RelayMessage[] }> {
     if (this.id !== 'P2') throw new HttpError(404, 'sessions are joined on P2');
     this.checkOpen(model, undefined, true);
@@ -393,7 +394,8 @@ export class ComputeService {
     if (s.joined) throw new HttpError(409, `session ${sid} was already joined`);
     s.joined = true;
     try {
-      await s.relay.until(() => s.relay.outbox.length >= 1);
+      // P2's seed and its input-mask key for the client (input.ts).
+      await s.relay.until(() => s.relay.outbox.some((x) => x.tag.endsWith(':input')));
     } catch (e) {
       throw new HttpError(502, `session ${sid} failed: ${(await s.done.catch((x: Error) => x))?.message ?? (e as Error).message}`);
     }

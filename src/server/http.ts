@@ -46,7 +46,7 @@ const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export async function buildApi(cfg: ServeConfig, api: RoleApi, log: Logger, tls?: { key: Buffer; cert: Buffer }): Promise<FastifyInstance> {
   const maxTokens = cfg.limits.maxTokens;
-  // The largest legitimate body: the one-hot input share of maxTokens × vocab int32 in base64.
+  // The largest legitimate body: the masked one-hot input of maxTokens × vocab int32 in base64.
   const vocab = api.model()?.shape.vocab ?? 1 << 16;
   const exchangeLimit = Math.ceil((maxTokens * vocab * 4 * 4) / 3) + 65536;
   const app = Fastify({
