@@ -16,14 +16,15 @@
  *   2. P0 deals additive shares of G = ρA·ρB (m·n), P (m·k·n), Q (m·k) and
  *      w = ρY − W (m·n); P2's shares travel.
  * Online (P1, P2; batched into the caller's round, once ms is known):
- *   3. Pi: ABi = [P1: MM] − mA·ρB,i − ρA,i·mB + Gi;
+ *   3. Pi (two GEMMs, mA·[mB | ρB,i] and [ρA,i ; Qi]·mB, and one rowGemm):
+ *      ABi = [P1: MM] − mA·ρB,i − ρA,i·mB + Gi;
  *      Yi = ms ⊙ ABi − (ρs,i ⊙ MM − mA ⋆ Pi − Qi·mB) + wi.
  *   4. The round opens mY = Y1 + Y2 = diag(s)·A·B + ρY.
  *
  * Cost (b = l/8): offline P0→P2 (2mn + mkn + mk)·b; online P1↔P2 mn·b each
  * way, 1 round.
  */
-import type { RingArray, RingBits } from '../../kernels/types.js';
+import { concatArrays, type RingArray, type RingBits } from '../../kernels/types.js';
 import { correction, exchange, type ProtocolCost } from '../cost.js';
 import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
@@ -51,6 +52,26 @@ function rowsOf(l: RingBits, v: RingArray, m: number, n: number): RingArray {
   const o = R.allocRing(l, m * n) as RingArray;
   for (let t = 0; t < m; t++) (o as Uint32Array).fill((v as Uint32Array)[t]!, t * n, (t + 1) * n);
   return o;
+}
+
+/** [X | Y] for two rows×n matrices (rows×2n). */
+function sideBySide(x: Uint32Array, y: Uint32Array, rows: number, n: number): Uint32Array {
+  const o = new Uint32Array(rows * 2 * n);
+  for (let i = 0; i < rows; i++) {
+    o.set(x.subarray(i * n, (i + 1) * n), 2 * i * n);
+    o.set(y.subarray(i * n, (i + 1) * n), (2 * i + 1) * n);
+  }
+  return o;
+}
+
+/** The two halves of a rows×2n matrix. */
+function splitColumns(z: Uint32Array, rows: number, n: number): [Uint32Array, Uint32Array] {
+  const x = new Uint32Array(rows * n), y = new Uint32Array(rows * n);
+  for (let i = 0; i < rows; i++) {
+    x.set(z.subarray(2 * i * n, (2 * i + 1) * n), i * n);
+    y.set(z.subarray((2 * i + 1) * n, (2 * i + 2) * n), i * n);
+  }
+  return [x, y];
 }
 
 export function matmulRowScaleOffline(off: Offline, a: MaskOf, b: MaskOf, s: MaskOf): Promise<MaskOf> {
@@ -93,13 +114,14 @@ export function matmulRowScale(r: Round, a: Masked, b: Masked, s: Masked): Promi
   const w = item(items, tag, 'w', l, m * n);
   const p1 = r.party.id === 'P1';
   return (async () => {
-    const [MM, mArB, rAmB, QmB, mAP] = await Promise.all([
-      R.matmul(l, a.m, b.m, m, k, n),
-      R.matmul(l, a.m, b.r, m, k, n),
-      R.matmul(l, a.r, b.m, m, k, n),
-      R.matmul(l, Q, b.m, m, k, n),
+    // Four products in two GEMMs (small GEMMs are overhead-bound): mA·[mB | ρB,i] and [ρA,i ; Qi]·mB.
+    const [left, right, mAP] = await Promise.all([
+      R.matmul(l, a.m, sideBySide(b.m as Uint32Array, b.r as Uint32Array, k, n), m, k, 2 * n),
+      R.matmul(l, concatArrays([a.r as Uint32Array, Q as Uint32Array], Uint32Array), b.m, 2 * m, k, n),
       R.kernels().rowGemm(32, a.m as Uint32Array, P, m, k, n), // mA ⋆ Pi: one k×n matrix per row
     ]);
+    const [MM, mArB] = splitColumns(left as Uint32Array, m, n);
+    const rAmB = right.subarray(0, m * n), QmB = right.subarray(m * n);
     // ABi = [P1: MM] − mA·ρB,i − ρA,i·mB + Gi
     const AB = R.sub(l, R.sub(l, G, mArB), rAmB);
     if (p1) R.add(l, AB, MM, AB);
