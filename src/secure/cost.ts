@@ -27,6 +27,7 @@ import type { ProtocolCost } from '../mpc/cost.js';
 import type { PublicShape } from './forward.js';
 import { CHUNK12 } from './forward.js';
 import { publicShift } from './dealer-model.js';
+import { embedFactors } from './embed.js';
 
 export const LABELS = ['embed', 'ln', 'qkv', 'attn', 'softmax', 'proj', 'ffn', 'pooler', 'cls'] as const;
 export type Label = (typeof LABELS)[number];
@@ -79,8 +80,10 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: nu
     rounds('ln', 2 * r8 + r12 + 1, 1);
   };
 
-  add('embed', 2 * 4 * T * V + 2 * 16, 0); // P1, P2 → C their mask keys; C → P1, P2 the masked one-hot (input.ts)
-  product('embed', T * H);
+  // Two inputs (embed.ts: one-hots of a and b, id = a·B + b): P1, P2 → C a mask key each, C → P1, P2 the masked one-hots.
+  const { A, B } = embedFactors(V);
+  add('embed', 2 * 4 * T * (A + B) + 2 * 2 * 16, 0);
+  add('embed', 8 * T * H, 4 * (A + B + 1) * T * H); // the lookup's opening; its dealt F, G and c
   requant('embed', T * H, 8, 1);
   rounds('embed', 1 + 1 + r8, 1);
   ln(T, N > 0);

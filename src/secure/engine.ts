@@ -154,9 +154,9 @@ export function linearStep(x: SV, w: WeightShare, bias?: Uint32Array): Step {
   };
 }
 
-/** The embedding lookup [[X]]·W + P (embed.ts). */
-export function embedStep(x: SV, w: WeightShare, term?: Uint32Array): Step {
-  return { off: (o) => embedOffline(o, x, w, term), on: (r) => embed(r, x, w) };
+/** The embedding lookup onehot(ids)·W + P from the two factored one-hots (embed.ts). */
+export function embedStep(xa: SV, xb: SV, w: WeightShare, term?: Uint32Array): Step {
+  return { off: (o) => embedOffline(o, xa, xb, w, term), on: (r) => embed(r, xa, xb, w) };
 }
 
 /** [[A]]·[[B]]. */

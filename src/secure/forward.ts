@@ -8,7 +8,7 @@
  * borrow rounds (one opened bit per element each, borrow-chain.ts) + 1
  * lookup round (4 at the default chunk 8), a 12-bit one 2 + 1 = 3; products
  * and matmuls 1; everything else is local.
- *   embed   input 1 (the client's masked one-hot) · X·W+P 1 · requant 4
+ *   embed   input 1 (the client's two masked one-hots, embed.ts) · X·W+P 1 · requant 4
  *   ln      centre requant 4 (outputs d and 2^k·d², so Σd² is local) ·
  *           inverse-sqrt requant 3 · d·inv 1 · output requant 4          = 12
  *           (its residual output hr is not opened: the next proj / FFN2
@@ -24,6 +24,7 @@
  * Total (P1 and P2): 6 + 12 + 57·layers + 6 = 24 + 57·layers (cost.ts has bytes).
  */
 import { ProtocolError } from '../errors.js';
+import { embedFactors } from './embed.js';
 import type { Offline } from '../mpc/dealer.js';
 import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import type { DealerLn, DealerModel } from './dealer-model.js';
@@ -178,8 +179,10 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
   const heads = Array.from({ length: nh }, (_, h) => h);
   if (T < 1 || T > sh.maxPositions) throw new ProtocolError(`secure forward: sequence length ${T} is outside 1..${sh.maxPositions}`);
 
-  const [x] = await E.round('embed', [inputStep(T, sh.vocab)]);
-  const [e] = await E.round('embed', [embedStep(x!, ws.emb, M?.emb.term.subarray(0, T * H))]);
+  // The client's ids as two small one-hots (id = a·B + b, embed.ts), both in one round.
+  const { A, B } = embedFactors(sh.vocab);
+  const [xa, xb] = await E.round('embed', [inputStep(T, A), inputStep(T, B)]);
+  const [e] = await E.round('embed', [embedStep(xa!, xb!, ws.emb, M?.emb.term.subarray(0, T * H))]);
   const [[v0]] = await E.lockstep('embed', [requantStep(e!, 8, 1, M?.emb.tables, CH8)]);
   await E.flush('embed');
   let [h8, hr] = (await layerNorm(E, v0!, sh.layers > 0, CH8, M?.embLn)) as [SV, SV | undefined];

@@ -4,7 +4,7 @@
  *   - `ServerSession` (P0, P1, P2): `setup()` shares the weights once per
  *     model; per sentence `offline(T)` deals everything that does not depend
  *     on the input (all three), then `online(T)` computes (P1, P2 only).
- *   - `clientInfer` (C): secret-shares the one-hot token matrix and receives
+ *   - `clientInfer` (C): masks its ids as two small one-hots (embed.ts) and receives
  *     the int32 logits. Only the client learns them; float logits need
  *     program.logitScale, which the model owner keeps (the client gets it
  *     from the owner when it is allowed to, see infer.ts).
@@ -17,6 +17,7 @@ import type { Party } from '../mpc/party.js';
 import { clientOutput } from '../mpc/protocols/output.js';
 import { prepareDealerModel, type DealerModel } from './dealer-model.js';
 import { OfflineEngine, OnlineEngine, sendInput } from './engine.js';
+import { factoredOneHot } from './embed.js';
 import { Pacer } from './pacer.js';
 import { secureForward, shareWeights, type PublicShape, type SecureOptions, type WeightShares } from './forward.js';
 
@@ -96,11 +97,12 @@ export function oneHot(ids: readonly number[], vocab: number): Uint32Array {
   return x;
 }
 
-/** Client: send the ids (secret-shared one-hot), receive the int32 logits. */
+/** Client: send the ids (two masked one-hots, embed.ts), receive the int32 logits. */
 export async function clientInfer(client: Party, shape: PublicShape, ids: readonly number[]): Promise<Int32Array> {
   if (ids.length < 1 || ids.length > shape.maxPositions) throw new ShapeError(`sequence length ${ids.length} is outside 1..${shape.maxPositions}`);
   client.label = 'embed';
-  await sendInput(client, oneHot(ids, shape.vocab));
+  const [xa, xb] = factoredOneHot(ids, shape.vocab);
+  await Promise.all([sendInput(client, xa), sendInput(client, xb)]);
   const out = await clientOutput(client, 32, shape.labels, 'cls');
   return new Int32Array(out.buffer, out.byteOffset, shape.labels);
 }

@@ -38,7 +38,7 @@ describe('secure infer (library) on the deterministic random BERT', () => {
       const v = Object.fromEntries(whoSawWhat(r).map((x) => [x.party, x]));
       expect(v['P0']!.onlineBytesReceived).toBe(0); // the dealer receives nothing derived from the input
       expect(v['P1']!.offlineBytesReceived).toBe(0); // P1's material comes from its seed with P0
-      expect(v['C']!.onlineBytesReceived).toBe(2 * 4 * r.logits.length + 2 * 16); // the logits' shares and the two input-mask keys
+      expect(v['C']!.onlineBytesReceived).toBe(2 * 4 * r.logits.length + 4 * 16); // the logits' shares and the input-mask keys (two inputs, from P1 and P2)
       expect(v['P2']!.onlineBytesReceived).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,7 @@ function recv(r: PartyReport | undefined, ph: string): number {
 export function whoSawWhat(r: SecureInferReport): PartyView[] {
   const [P0, P1, P2, C] = r.reports;
   return [
-    { party: 'C', role: 'client (data owner)', knows: `its text "${r.text}" (${r.tokens} tokens), the mask it put on it (two 16-byte keys from P1 and P2) and the result: ${r.label} (int32 logits ${r.logits.join(', ')})`, onlineBytesReceived: recv(C, 'online'), offlineBytesReceived: 0 },
+    { party: 'C', role: 'client (data owner)', knows: `its text "${r.text}" (${r.tokens} tokens), the masks it put on it (16-byte keys from P1 and P2) and the result: ${r.label} (int32 logits ${r.logits.join(', ')})`, onlineBytesReceived: recv(C, 'online'), offlineBytesReceived: 0 },
     { party: 'P0', role: 'dealer (model owner)', knows: 'the model only (weights, scales, shifts, tables); it received nothing derived from the text', onlineBytesReceived: recv(P0, 'online'), offlineBytesReceived: recv(P0, 'offline') },
     { party: 'P1', role: 'compute server', knows: 'masked values and shares only (the client\'s masked one-hot: P1 knows its own mask share, not P2\'s)', onlineBytesReceived: recv(P1, 'online'), offlineBytesReceived: recv(P1, 'offline') },
     { party: 'P2', role: 'compute server', knows: 'masked values and shares only', onlineBytesReceived: recv(P2, 'online'), offlineBytesReceived: recv(P2, 'offline') + recv(P2, 'setup') },
