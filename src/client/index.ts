@@ -27,7 +27,7 @@ import { Link } from '../mpc/transport/link.js';
 import type { PartyId } from '../mpc/transport/tcp.js';
 import { loadTokenizer, type BertTokenizer } from '../model/tokenizer.js';
 import type { PublicShape } from '../secure/forward.js';
-import { clientInfer } from '../secure/session.js';
+import { CLIENT_INPUT_MESSAGES, clientInfer } from '../secure/session.js';
 import { fromWire, RelayPipe, toWire } from '../server/relay.js';
 import { JsonHttp, ServiceError } from './http.js';
 
@@ -146,7 +146,9 @@ export class Client {
     const result = clientInfer(party, m.shape, ids);
     result.catch(() => undefined);
     try {
-      await r2.until(() => r2.outbox.some((x) => x.tag.endsWith(':input')));
+      // Both servers get all of the client's input messages in one exchange.
+      const sent = (r: RelayPipe): number => r.outbox.filter((x) => x.tag.endsWith(':input')).length;
+      await r2.until(() => sent(r1) >= CLIENT_INPUT_MESSAGES && sent(r2) >= CLIENT_INPUT_MESSAGES);
       const [a, b] = await Promise.all([
         this.h1.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r1.drain().map(toWire) }),
         this.h2.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r2.drain().map(toWire) }),

@@ -97,12 +97,18 @@ export function oneHot(ids: readonly number[], vocab: number): Uint32Array {
   return x;
 }
 
+/** Messages the client sends each of P1 and P2 before it waits for the logits (the two masked one-hots). */
+export const CLIENT_INPUT_MESSAGES = 2;
+
 /** Client: send the ids (two masked one-hots, embed.ts), receive the int32 logits. */
 export async function clientInfer(client: Party, shape: PublicShape, ids: readonly number[]): Promise<Int32Array> {
   if (ids.length < 1 || ids.length > shape.maxPositions) throw new ShapeError(`sequence length ${ids.length} is outside 1..${shape.maxPositions}`);
   client.label = 'embed';
   const [xa, xb] = factoredOneHot(ids, shape.vocab);
-  await Promise.all([sendInput(client, xa), sendInput(client, xb)]);
+  // One after the other: P1 and P2 take the client's messages in order (the
+  // second input's keys are already there, so this costs no extra wait).
+  await sendInput(client, xa);
+  await sendInput(client, xb);
   const out = await clientOutput(client, 32, shape.labels, 'cls');
   return new Int32Array(out.buffer, out.byteOffset, shape.labels);
 }

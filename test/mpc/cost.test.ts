@@ -237,3 +237,35 @@ describe('batched rounds', () => {
     await cl.close();
   });
 });
+
+describe('client input order', () => {
+  it('concurrent clientInput calls send in call order: a large input first, a small one after, both open right', async () => {
+    const l: RingBits = 32;
+    const cl = await inprocCluster();
+    const xs = [randRing(l, 200_000), randRing(l, 3)];
+    const masks = new Map<string, MaskOf[]>();
+    const opened = new Map<string, Masked[]>();
+    await runProgram(cl, {
+      offline: async (off) => {
+        const ms = [await inputOffline(off, l, [200_000]), await inputOffline(off, l, [3])];
+        masks.set(off.party.id, ms);
+        await off.flush();
+      },
+      online: async (p) => {
+        opened.set(p.id, await inRound(p, 'in', (r) => [input(r, l, [200_000]), input(r, l, [3])]));
+      },
+      client: async (c) => {
+        await Promise.all(xs.map((x) => clientInput(c, l, x)));
+        return undefined;
+      },
+    });
+    // x = m − r with r = r1 + r2 (P0's mask): the masked values the servers hold decode to the client's inputs.
+    xs.forEach((x, k) => {
+      const m = opened.get('P1')![k]!.m as Uint32Array;
+      expect(opened.get('P2')![k]!.m).toEqual(m);
+      const r = masks.get('P0')![k]!.r as Uint32Array;
+      expect(Uint32Array.from(m, (v, i) => (v - r[i]!) >>> 0)).toEqual(x);
+    });
+    await cl.close();
+  });
+});

@@ -57,19 +57,29 @@ function clientTag(p: Party): string {
   return `c#${p.next('client')}:input`;
 }
 
+/** Per client: the previous input's send, so concurrent calls still send in call order (links are FIFO). */
+const lastSend = new WeakMap<Party, Promise<void>>();
+
 /** Client side: mask x (n = size of shape) with the keys P1 and P2 send, and send m = x + r to both. */
-export async function clientInput(client: Party, l: RingBits, x: RingArray): Promise<void> {
+export function clientInput(client: Party, l: RingBits, x: RingArray): Promise<void> {
   requireRole(client, ['C'], 'clientInput');
   const tag = clientTag(client);
   const at = { phase: 'online' as const };
-  const keys = await client.recvAll([{ peer: 'P1', tag }, { peer: 'P2', tag }], at);
-  keys.forEach((k, i) => {
-    if (k.byteLength !== SEED_BYTES) throw client.abort(new ProtocolError(`C: input key '${tag}' from P${i + 1} is ${k.byteLength} bytes, expected ${SEED_BYTES}`));
-  });
-  const [r1, r2] = await Promise.all(keys.map((k) => new PrgStream(k.slice()).ring(l, x.length)));
-  const m = R.bytesOf(R.add(l, R.add(l, x, r1!, r1), r2!, r2));
-  client.send('P1', tag, [m], at);
-  client.send('P2', tag, [m], at);
+  const keysIn = client.recvAll([{ peer: 'P1', tag }, { peer: 'P2', tag }], at);
+  const before = lastSend.get(client) ?? Promise.resolve();
+  const done = (async () => {
+    const keys = await keysIn;
+    keys.forEach((k, i) => {
+      if (k.byteLength !== SEED_BYTES) throw client.abort(new ProtocolError(`C: input key '${tag}' from P${i + 1} is ${k.byteLength} bytes, expected ${SEED_BYTES}`));
+    });
+    const [r1, r2] = await Promise.all(keys.map((k) => new PrgStream(k.slice()).ring(l, x.length)));
+    const m = R.bytesOf(R.add(l, R.add(l, x, r1!, r1), r2!, r2));
+    await before;
+    client.send('P1', tag, [m], at);
+    client.send('P2', tag, [m], at);
+  })();
+  lastSend.set(client, done.catch(() => undefined));
+  return done;
 }
 
 /** P1/P2 side: receive the client's input of `shape` as [[x]] (a message from C within round r). */
