@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,6 +16,19 @@ namespace lutmpc {
 namespace {
 
 thread_local bool t_in_pool_task = false;
+
+// One parallel job: its own chunk counter and completion count, so a worker
+// that wakes late can only ever work on the job it picked up (never on the
+// next one's counters), and every chunk is counted exactly once.
+struct Job {
+  const std::function<void(std::size_t, std::size_t)>* body = nullptr;
+  std::size_t n = 0, step = 1, chunks = 0;
+  std::atomic<std::size_t> next{0};
+  std::size_t done = 0;
+  std::exception_ptr error;
+  std::mutex m;
+  std::condition_variable cv;
+};
 
 class Pool {
  public:
@@ -47,25 +61,27 @@ class Pool {
     if (chunks > maxChunks) chunks = maxChunks;
     std::size_t step = (n + chunks - 1) / chunks;
     chunks = (n + step - 1) / step;
+    auto job = std::make_shared<Job>();
+    job->body = &body;
+    job->n = n;
+    job->step = step;
+    job->chunks = chunks;
     {
       std::lock_guard<std::mutex> lk(mtx_);
-      body_ = &body;
-      n_ = n;
-      step_ = step;
-      chunks_ = chunks;
-      next_.store(0);
-      done_ = 0;
-      error_ = nullptr;
+      job_ = job;
       ++generation_;
     }
     cv_.notify_all();
-    work();
-    std::unique_lock<std::mutex> lk(mtx_);
-    done_cv_.wait(lk, [&] { return done_ == chunks_; });
-    body_ = nullptr;
-    std::exception_ptr err = error_;
-    lk.unlock();
-    if (err) std::rethrow_exception(err);
+    work(*job);
+    {
+      std::unique_lock<std::mutex> lk(job->m);
+      job->cv.wait(lk, [&] { return job->done == job->chunks; });
+    }
+    {
+      std::lock_guard<std::mutex> lk(mtx_);
+      if (job_ == job) job_.reset();
+    }
+    if (job->error) std::rethrow_exception(job->error);
   }
 
  private:
@@ -85,55 +101,54 @@ class Pool {
     workers_.clear();
   }
 
-  // Drain chunks; called by the caller and by workers.
-  void work() {
+  // Drain one job's chunks; called by the caller and by workers.
+  static void work(Job& j) {
     bool was = t_in_pool_task;
     t_in_pool_task = true;
     std::size_t finished = 0;
     for (;;) {
-      std::size_t c = next_.fetch_add(1);
-      if (c >= chunks_) break;
-      std::size_t b = c * step_, e = std::min(n_, b + step_);
+      std::size_t c = j.next.fetch_add(1);
+      if (c >= j.chunks) break;
+      std::size_t b = c * j.step, e = std::min(j.n, b + j.step);
       try {
-        (*body_)(b, e);
+        (*j.body)(b, e);
       } catch (...) {
-        std::lock_guard<std::mutex> lk(mtx_);
-        if (!error_) error_ = std::current_exception();
+        std::lock_guard<std::mutex> lk(j.m);
+        if (!j.error) j.error = std::current_exception();
       }
       ++finished;
     }
     t_in_pool_task = was;
     if (finished) {
-      std::lock_guard<std::mutex> lk(mtx_);
-      done_ += finished;
-      if (done_ == chunks_) done_cv_.notify_all();
+      std::lock_guard<std::mutex> lk(j.m);
+      j.done += finished;
+      if (j.done == j.chunks) j.cv.notify_all();
     }
   }
 
   void loop() {
     std::uint64_t seen = 0;
     for (;;) {
+      std::shared_ptr<Job> j;
       {
         std::unique_lock<std::mutex> lk(mtx_);
-        cv_.wait(lk, [&] { return quit_ || (generation_ != seen && body_ != nullptr); });
+        cv_.wait(lk, [&] { return quit_ || (generation_ != seen && job_ != nullptr); });
         if (quit_) return;
         seen = generation_;
+        j = job_;
       }
-      work();
+      work(*j);
     }
   }
 
   unsigned nthreads_ = 1;
   std::vector<std::thread> workers_;
   std::mutex run_mtx_;  // one parallel job at a time
-  std::mutex mtx_;
-  std::condition_variable cv_, done_cv_;
-  const std::function<void(std::size_t, std::size_t)>* body_ = nullptr;
-  std::size_t n_ = 0, step_ = 1, chunks_ = 0, done_ = 0;
-  std::atomic<std::size_t> next_{0};
+  std::mutex mtx_;      // guards job_, generation_, quit_
+  std::condition_variable cv_;
+  std::shared_ptr<Job> job_;
   std::uint64_t generation_ = 0;
   bool quit_ = false;
-  std::exception_ptr error_;
 };
 
 unsigned default_threads() {
