@@ -58,6 +58,21 @@ int main() {
       });
     for (auto& th : callers) th.join();
     CHECK(ok == 200);
+
+    // Many tiny jobs back to back from several callers: a worker that wakes
+    // late must never take chunks of the next job (each element exactly once,
+    // and every call returns; a lost completion count would hang here).
+    std::vector<std::thread> rapid;
+    std::atomic<int> rapidOk{0};
+    for (int c = 0; c < 3; ++c)
+      rapid.emplace_back([&] {
+        int good = 0;
+        for (int r = 0; r < 20000; ++r)
+          if (covers_once(8 + static_cast<std::size_t>(r % 5), 1)) ++good;
+        if (good == 20000) rapidOk++;
+      });
+    for (auto& th : rapid) th.join();
+    CHECK(rapidOk == 3);
   }
   TEST_MAIN_END();
 }
