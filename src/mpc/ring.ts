@@ -130,6 +130,14 @@ export function clone(a: RingArray): RingArray {
   return a.slice() as RingArray;
 }
 
+/** Each of the values of v repeated `times` times, back to back (v.length·times elements). */
+export function repeatEach(l: RingBits, v: RingArray, times: number): RingArray {
+  const o = allocRing(l, v.length * times) as RingArray;
+  if (o instanceof BigUint64Array) for (let i = 0; i < v.length; i++) o.fill((v as BigUint64Array)[i]!, i * times, (i + 1) * times);
+  else for (let i = 0; i < v.length; i++) (o as Uint32Array).fill((v as Uint32Array)[i]!, i * times, (i + 1) * times);
+  return o;
+}
+
 /** Broadcast-add a row vector (length n) to each of the m rows of a (m×n), in place. */
 export function addRows(l: RingBits, a: RingArray, row: RingArray, m: number, n: number): RingArray {
   if (row.length !== n || a.length !== m * n) throw new ShapeError(`addRows: row of ${row.length} elements for a ${m}×${n} matrix`);

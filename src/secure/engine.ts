@@ -12,7 +12,6 @@ import type { Party } from '../mpc/party.js';
 import { clientInput, input, inputOffline } from '../mpc/protocols/input.js';
 import { matmul, matmulOffline } from '../mpc/protocols/matmul.js';
 import { matmulWeight, matmulWeightOffline, type WeightShare } from '../mpc/protocols/matmul-weight.js';
-import { mul, mulOffline } from '../mpc/protocols/mul.js';
 import { mulPrescaled, mulPrescaledOffline } from '../mpc/protocols/mul-prescaled.js';
 import { matmulRowScale, matmulRowScaleOffline } from '../mpc/protocols/matmul-rowscale.js';
 import { freshMask, freshMaskOffline } from '../mpc/protocols/fresh-mask.js';
@@ -169,15 +168,6 @@ export function matmulStep(a: SV, b: SV): Step {
   };
 }
 
-/** [[a]] ⊙ [[b]] element-wise. */
-export function mulStep(a: SV, b: SV): Step {
-  const [m, n] = a.shape;
-  return {
-    off: async (o) => sv(await mulOffline(o, asMaskOf(a), asMaskOf(b)), m, n),
-    on: async (r) => sv(await mul(r, asMasked(a), asMasked(b)), m, n),
-  };
-}
-
 /** Online-only choices of a requantStep (the dealt material is the same; plus changes the masks). */
 export interface RequantStepOptions {
   /** The last output opens as its row sums only (requant.ts `rowSumsOfLast`). */
@@ -228,17 +218,3 @@ export function mulPrescaledStep(a: SV, aRho: SV, b: SV): Step {
   };
 }
 
-/** One-round steps run in the first round of a lockstep group (e.g. E·V beside the Σ E requants). */
-export function firstRoundOf(steps: readonly Step[]): SeqStep {
-  return {
-    off: async (o) => {
-      const out: SV[] = [];
-      for (const s of steps) out.push(await s.off(o));
-      return out;
-    },
-    on: (seq) => {
-      const r = seq.next();
-      return Promise.all(steps.map((s) => s.on(r)));
-    },
-  };
-}

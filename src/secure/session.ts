@@ -87,16 +87,6 @@ export class ServerSession {
   }
 }
 
-/** The client's one-hot T×V matrix of token ids in Z_2^32. */
-export function oneHot(ids: readonly number[], vocab: number): Uint32Array {
-  const x = new Uint32Array(ids.length * vocab);
-  ids.forEach((id, t) => {
-    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new ShapeError(`token id ${id} is outside the vocabulary 0..${vocab - 1}`);
-    x[t * vocab + id] = 1;
-  });
-  return x;
-}
-
 /** Messages the client sends each of P1 and P2 before it waits for the logits (the two masked one-hots). */
 export const CLIENT_INPUT_MESSAGES = 2;
 

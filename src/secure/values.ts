@@ -138,9 +138,7 @@ export function rowSum(x: SV): Promise<SV> {
 }
 
 function bcast(v: Uint32Array, rows: number, cols: number): Uint32Array {
-  const o = new Uint32Array(rows * cols);
-  for (let i = 0; i < rows; i++) o.fill(v[i]!, i * cols, (i + 1) * cols);
-  return o;
+  return R.repeatEach(32, v.subarray(0, rows), cols) as Uint32Array;
 }
 
 /** rows×1 → rows×cols (each row repeats its value). */

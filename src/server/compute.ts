@@ -55,6 +55,15 @@ interface Deployment {
 }
 
 /** An HTTP-visible error with a status code. */
+/**
+ * Whether a session's outgoing messages to the client hold this party's
+ * input-mask key (input.ts), sent after its seed: the open / join answer
+ * waits for it, since the client cannot send its input before.
+ */
+function holdsInputKey(relay: RelayPipe): boolean {
+  return relay.outbox.some((x) => x.tag.endsWith(':input'));
+}
+
 export class HttpError extends LutmpcError {
   constructor(
     readonly status: number,
@@ -315,8 +324,7 @@ export class ComputeService {
       await ready.catch((e: Error) => {
         throw new HttpError(502, `session setup failed: ${e.message}`);
       });
-      // The answer carries P1's seed and its input-mask key for the client (input.ts): wait for both.
-      await relay.until(() => relay.outbox.some((x) => x.tag.endsWith(':input')));
+      await relay.until(() => holdsInputKey(relay));
       this.metrics.inc('sessions_opened');
       return { sessionId: sid, messages: relay.drain() };
     }
@@ -394,8 +402,7 @@ export class ComputeService {
     if (s.joined) throw new HttpError(409, `session ${sid} was already joined`);
     s.joined = true;
     try {
-      // P2's seed and its input-mask key for the client (input.ts).
-      await s.relay.until(() => s.relay.outbox.some((x) => x.tag.endsWith(':input')));
+      await s.relay.until(() => holdsInputKey(s.relay));
     } catch (e) {
       throw new HttpError(502, `session ${sid} failed: ${(await s.done.catch((x: Error) => x))?.message ?? (e as Error).message}`);
     }

@@ -85,11 +85,7 @@ function checkInput(what: string, x: { l: RingBits }, bits: number): void {
 
 /** Add ρ_i to all 2^n entries of element i's table (in place). */
 export function addPerElement(l: RingBits, tables: RingArray, bits: number, rho: RingArray): void {
-  const S = 2 ** bits;
-  const rep = R.allocRing(l, tables.length) as RingArray;
-  if (rep instanceof BigUint64Array) for (let i = 0; i < rho.length; i++) rep.fill((rho as BigUint64Array)[i]!, i * S, (i + 1) * S);
-  else for (let i = 0; i < rho.length; i++) (rep as Uint32Array).fill((rho as Uint32Array)[i]!, i * S, (i + 1) * S);
-  R.add(l, tables, rep, tables);
+  R.add(l, tables, R.repeatEach(l, rho, 2 ** bits), tables);
 }
 
 /**

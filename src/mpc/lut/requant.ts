@@ -171,9 +171,7 @@ export function requantOffline(
     const outs: MaskOf[] = [];
     for (let k = 0; k < spec.outputs; k++) {
       const t = tables?.[k];
-      const given = outMasks?.[k];
-      if (given && shapeSize(given.shape) !== n) throw new ShapeError(`requant: output ${k}'s given mask has ${shapeSize(given.shape)} elements, expected ${n}`);
-      const rho = await dealLut(d, `o${k}.`, n, fb, spec.l, true, () => build(t!), given?.r);
+      const rho = await dealLut(d, `o${k}.`, n, fb, spec.l, true, () => build(t!), outMasks?.[k]?.r);
       const rows = openedCount(spec, n, k);
       const pk = plus?.[k];
       if (pk && (rows !== n || pk.r.length !== n)) throw new ShapeError(`requant: output ${k}'s addend has ${pk.r.length} elements, expected ${n} (and no row sums)`);

@@ -47,13 +47,6 @@ function dims(a: { l: RingBits; shape: Shape }, b: { l: RingBits; shape: Shape }
   return { m, k, n };
 }
 
-/** out[t·n + c] = v[t] for an m-vector v (each row's value repeated n times). */
-function rowsOf(l: RingBits, v: RingArray, m: number, n: number): RingArray {
-  const o = R.allocRing(l, m * n) as RingArray;
-  for (let t = 0; t < m; t++) (o as Uint32Array).fill((v as Uint32Array)[t]!, t * n, (t + 1) * n);
-  return o;
-}
-
 /** [X | Y] for two rows×n matrices (rows×2n). */
 function sideBySide(x: Uint32Array, y: Uint32Array, rows: number, n: number): Uint32Array {
   const o = new Uint32Array(rows * 2 * n);
@@ -84,15 +77,11 @@ export function matmulRowScaleOffline(off: Offline, a: MaskOf, b: MaskOf, s: Mas
     if (d.role === 'P0') {
       const rA = a.r as Uint32Array, rB = b.r as Uint32Array, rs = s.r as Uint32Array;
       G = await R.matmul(l, rA, rB, m, k, n);
+      // P[t] = ρs[t]·ρB (k×n) for each row t.
       P = new Uint32Array(m * k * n);
-      for (let t = 0; t < m; t++) {
-        for (let j = 0; j < k; j++) {
-          const o = (t * k + j) * n;
-          for (let c = 0; c < n; c++) P[o + c] = Math.imul(rs[t]!, rB[j * n + c]!) >>> 0;
-        }
-      }
-      Q = R.mul(l, rowsOf(l, rs, m, k), rA);
-      w = R.sub(l, rY, R.mul(l, rowsOf(l, rs, m, n), G));
+      for (let t = 0; t < m; t++) R.mulScalar(l, rB, BigInt(rs[t]!), P.subarray(t * k * n, (t + 1) * k * n));
+      Q = R.mul(l, R.repeatEach(l, rs, k), rA);
+      w = R.sub(l, rY, R.mul(l, R.repeatEach(l, rs, n), G));
     }
     await d.share('g', l, m * n, G);
     await d.share('p', l, m * k * n, P);
@@ -126,11 +115,11 @@ export function matmulRowScale(r: Round, a: Masked, b: Masked, s: Masked): Promi
     const AB = R.sub(l, R.sub(l, G, mArB), rAmB);
     if (p1) R.add(l, AB, MM, AB);
     // sABi = ρs,i ⊙ MM − mA ⋆ Pi − Qi·mB
-    const sAB = R.mul(l, rowsOf(l, s.r, m, n), MM);
+    const sAB = R.mul(l, R.repeatEach(l, s.r, n), MM);
     R.sub(l, sAB, mAP, sAB);
     R.sub(l, sAB, QmB, sAB);
     // Yi = ms ⊙ ABi − sABi + wi
-    const Y = R.mul(l, rowsOf(l, s.m, m, n), AB, AB);
+    const Y = R.mul(l, R.repeatEach(l, s.m, n), AB, AB);
     R.sub(l, Y, sAB, Y);
     R.add(l, Y, w, Y);
     return { l, shape: [m, n], m: await slot.open(Y), r: rY };
