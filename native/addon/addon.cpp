@@ -266,7 +266,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info, bool perElement) {
   void* po = o.data;
   const std::size_t eb = table.elemBytes, ib = idx.elemBytes, n = idx.length;
 #ifdef LUTMPC_WITH_CUDA
-  if (cuda::gather_on_gpu(n)) {
+  if (cuda::gather_on_gpu(n, perElement)) {
     const int tl = cuda::ring_of_bytes(eb), il = cuda::ring_of_bytes(ib);
     std::function<void()> gpu =
         perElement ? std::function<void()>([=] {
