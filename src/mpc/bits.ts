@@ -74,25 +74,31 @@ export function bitTableByteBits(bits: number): number {
   return Math.log2(bitTableStride(bits));
 }
 
-/** Set bits [from, to) of `t` (absolute bit positions) to `v` (0 or 1). */
-export function setBitRange(t: Uint8Array, from: number, to: number, v: number): void {
+/**
+ * Set bits [from, to) of `t`, counted from byte `base`, to `v` (0 or 1).
+ * Callers pass an element's byte offset as `base` and bit positions inside
+ * the element: absolute bit positions pass 2^31 in tables over 256 MB, where
+ * `>> 3` would wrap.
+ */
+export function setBitRange(t: Uint8Array, from: number, to: number, v: number, base = 0): void {
   if (to <= from) return;
+  if (to > 2 ** 31) throw new ShapeError(`setBitRange: bit ${to} is past 2^31; pass the element's byte offset as base`);
   const fill = v ? 0xff : 0;
   let a = from;
   // Head: up to the next byte boundary.
   while (a < to && (a & 7) !== 0) {
-    if (v) t[a >> 3]! |= 1 << (a & 7);
-    else t[a >> 3]! &= ~(1 << (a & 7));
+    if (v) t[base + (a >> 3)]! |= 1 << (a & 7);
+    else t[base + (a >> 3)]! &= ~(1 << (a & 7));
     a++;
   }
   const wholeEnd = to & ~7;
   if (a < wholeEnd) {
-    t.fill(fill, a >> 3, wholeEnd >> 3);
+    t.fill(fill, base + (a >> 3), base + (wholeEnd >> 3));
     a = wholeEnd;
   }
   for (; a < to; a++) {
-    if (v) t[a >> 3]! |= 1 << (a & 7);
-    else t[a >> 3]! &= ~(1 << (a & 7));
+    if (v) t[base + (a >> 3)]! |= 1 << (a & 7);
+    else t[base + (a >> 3)]! &= ~(1 << (a & 7));
   }
 }
 

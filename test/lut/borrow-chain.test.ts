@@ -27,7 +27,7 @@ async function highBits(l: RingBits, values: RingArray, s: number, n: number, ch
   return big(outs[0]!);
 }
 
-describe('borrow chain: exact high bits of a masked value', () => {
+describe("borrow chain: exact high bits of a masked value (the select: borrow-select.test.ts)", () => {
   const all16 = ringOf(16, Array.from({ length: 2 ** 16 }, (_, i) => BigInt(i)));
   for (const [s, n, chunk] of [
     [10, 6, 4],
@@ -118,8 +118,19 @@ describe('packed bits', () => {
           setBitRange(a, from, to, v);
           for (let k = from; k < to; k++) want[k >> 3] = v ? want[k >> 3]! | (1 << (k & 7)) : want[k >> 3]! & ~(1 << (k & 7));
           expect(Array.from(a), `[${from}, ${to}) := ${v}`).toEqual(Array.from(want));
+          // The same range counted from a byte offset lands 3 bytes further on.
+          const b = new Uint8Array(8).fill(v ? 0 : 0xff);
+          setBitRange(b, from, to, v, 3);
+          expect(Array.from(b.subarray(3)), `base 3: [${from}, ${to}) := ${v}`).toEqual(Array.from(want));
+          expect(Array.from(b.subarray(0, 3))).toEqual([0, 0, 0].map(() => (v ? 0 : 0xff)));
         }
       }
     }
+  });
+
+  it('setBitRange refuses bit positions past 2^31 (where >> 3 wraps) instead of writing elsewhere', () => {
+    // The link tables of a 12-bit chunk over 393216 elements hold 3.2·10^9 bits:
+    // absolute positions there once wrapped and gave wrong BERT-base logits.
+    expect(() => setBitRange(new Uint8Array(8), 2 ** 31, 2 ** 31 + 4, 1)).toThrow(/past 2\^31/);
   });
 });

@@ -124,13 +124,13 @@ export function linkTable(rk: Uint32Array, c: number, stride: number, rhoIn: Uin
   const S = 2 ** c;
   const t = new Uint8Array(N * stride);
   for (let e = 0; e < N; e++) {
-    const base = e * stride * 8;
+    const base = e * stride;
     const out = rhoOut[e]!;
     for (let u = 0; u < (rhoIn ? 2 : 1); u++) {
-      const seg = base + u * S;
+      const seg = u * S;
       const lim = Math.min(S, rk[e]! + (rhoIn ? u ^ rhoIn[e]! : 0));
-      if (out) setBitRange(t, seg + lim, seg + S, 1);
-      else setBitRange(t, seg, seg + lim, 1);
+      if (out) setBitRange(t, seg + lim, seg + S, 1, base);
+      else setBitRange(t, seg, seg + lim, 1, base);
     }
   }
   return t;
