@@ -30,6 +30,8 @@ import { launchSecure } from '../secure/launch.js';
 import { MAX_FRAME } from '../secure/limits.js';
 import { summarize } from '../secure/report.js';
 import { publicShape } from '../secure/session.js';
+import type { Borrow } from '../mpc/lut/requant.js';
+import { DEFAULT_BORROW } from '../secure/forward.js';
 
 export interface BertBenchOptions {
   layers?: number;
@@ -43,6 +45,8 @@ export interface BertBenchOptions {
   bits?: string;
   /** Shift chunk of the 8-bit requants. */
   chunk?: number;
+  /** Borrow protocol of the 8-bit requants (SecureOptions.borrow). */
+  borrow?: Borrow;
   /** 'tcp' (three processes, default) or 'inproc'. */
   parties?: 'tcp' | 'inproc';
   /** Stream offline/online per segment: true, false or 'auto' (when the offline material exceeds a quarter of RAM). */
@@ -63,7 +67,7 @@ export interface LabelBench {
 }
 
 export interface BertBenchReport {
-  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number };
+  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number; borrow: Borrow };
   machine: { cpuModel: string; cpus: number; totalMemGB: number; backend: string };
   compileSeconds: number;
   plaintext: { floatSeconds: number; intSeconds: number };
@@ -149,7 +153,7 @@ async function timeIt<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 
 export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchReport> {
   const log = o.log ?? (() => undefined);
-  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8 };
+  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW };
   const cfg: BertConfig = {
     numLayers: shape.layers,
     hidden: shape.hidden,
@@ -177,7 +181,7 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
   log(`plaintext: float ${floatSeconds.toFixed(2)} s, integer ${intSeconds.toFixed(3)} s`);
 
   const sh = publicShape(program.config);
-  const declared = secureForwardCost(sh, shape.seq, { chunk: shape.chunk });
+  const declared = secureForwardCost(sh, shape.seq, { chunk: shape.chunk, borrow: shape.borrow });
   const materialBytes = declared.total.offline.bytes + declared.weights.bytes;
   const stream = o.stream === 'auto' || o.stream === undefined ? materialBytes > os.totalmem() / 4 : o.stream;
   if (stream) notes.push(`offline material ${(materialBytes / 1e9).toFixed(1)} GB per compute party exceeds a quarter of RAM: offline and online alternate per flush segment (each phase timed apart)`);
@@ -185,10 +189,10 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
   log(`secure forward (${parties === 'tcp' ? 'three processes over TCP' : 'one process'}${stream ? ', streamed' : ''}); declared: ${declared.total.online.rounds} rounds, ${(declared.total.online.bytes / 1e6).toFixed(1)} MB online, ${(materialBytes / 1e9).toFixed(2)} GB offline+weights`);
   let run: { logits: Int32Array; setupMs: number; offlineMs: number; onlineMs: number; reports: import('../mpc/accounting.js').PartyReport[]; maxRssBytes: Record<string, number>; labelMs: { offline: Record<string, number>; online: Record<string, number> }[] };
   if (parties === 'tcp') {
-    const r = await launchSecure({ program, ids, kind: 'tcp', secure: { chunk: shape.chunk }, stream, entry: o.entry, timeoutMs: 30 * 60_000, log });
+    const r = await launchSecure({ program, ids, kind: 'tcp', secure: { chunk: shape.chunk, borrow: shape.borrow }, stream, entry: o.entry, timeoutMs: 30 * 60_000, log });
     run = { ...r, labelMs: [r.labelMs.P0, r.labelMs.P1, r.labelMs.P2] };
   } else {
-    const s = await InProcessSecure.start(program, 'inproc', { timeoutMs: 30 * 60_000, maxFrameBytes: MAX_FRAME }, { chunk: shape.chunk });
+    const s = await InProcessSecure.start(program, 'inproc', { timeoutMs: 30 * 60_000, maxFrameBytes: MAX_FRAME }, { chunk: shape.chunk, borrow: shape.borrow });
     try {
       const r = await s.infer(ids, { stream });
       const rss = process.resourceUsage().maxRSS * 1024;

@@ -10,13 +10,15 @@
  *   offline.rounds P2's waits = flushes of the label
  *
  * With T tokens, H hidden, nh heads, I FFN, V vocabulary, N layers, Lb
- * labels, r8 = ⌈24/chunk⌉ + 1 rounds per 8-bit requant (borrow-chain
- * rounds + the lookup), r12 = 3 per 12-bit one, and R_l = T except R = 1 in
- * the last layer:
+ * labels, r8 = B + 1 rounds per 8-bit requant (B borrow rounds: 2 with the
+ * default select at 3…5 chunks of the 24-bit shift, one per chunk with
+ * `borrow: 'chain'`; then the lookup), r12 = 3 per 12-bit one, and R_l = T
+ * except R = 1 in the last layer:
  *   rounds = (2 + r8) + LN + Σ_l [ (1 + r8) qkv + (2 + r8) attn + (r8 + r12) softmax
  *            + (1 + r8) proj + 2·LN + 2(1 + r8) ffn ] + (1 + r8) pooler + 1 cls,
  *   LN = 2·r8 + r12 + 1
- *          = 24 + 57·N at chunk 8 (708 for BERT-base, independent of T).
+ *          = 20 + 47·N at chunk 8 (select, r8 = 3; 584 for BERT-base), 24 + 57·N
+ *            with the chain (r8 = 4; 708), independent of T.
  * Bytes are summed term by term below (linear in the element counts). A
  * LayerNorm's residual output hr is never opened on its own: the proj and
  * FFN2 requants open o + hr and g + hr as one value; its centred d is never
@@ -24,8 +26,8 @@
  */
 import { requantCost } from '../mpc/lut/requant.js';
 import type { ProtocolCost } from '../mpc/cost.js';
-import type { PublicShape } from './forward.js';
-import { CHUNK12 } from './forward.js';
+import type { PublicShape, SecureOptions } from './forward.js';
+import { CHUNK12, DEFAULT_BORROW } from './forward.js';
 import { publicShift } from './dealer-model.js';
 import { embedFactors } from './embed.js';
 
@@ -46,13 +48,13 @@ export interface ForwardCost {
 
 const sum = (c: ProtocolCost['online']): number => c.messages.reduce((a, m) => a + m.bytes, 0);
 
-export function secureForwardCost(sh: PublicShape, T: number, opts: { chunk?: number } = {}): ForwardCost {
+export function secureForwardCost(sh: PublicShape, T: number, opts: SecureOptions = {}): ForwardCost {
   const chunk = opts.chunk ?? 8;
   const { hidden: H, heads: nh, intermediate: I, vocab: V, labels: Lb, layers: N } = sh;
   const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
   const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
   const rq = (n: number, bits: number, outputs: number, sumCols?: number, unopened?: readonly number[]): { on: number; off: number; rounds: number } => {
-    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk, rowSumsOfLast: sumCols, unopened });
+    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk, borrow: bits === 12 ? undefined : (opts.borrow ?? DEFAULT_BORROW), rowSumsOfLast: sumCols, unopened });
     return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
   };
   const r8 = rq(1, 8, 1).rounds;

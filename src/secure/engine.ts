@@ -18,7 +18,7 @@ import { freshMask, freshMaskOffline } from '../mpc/protocols/fresh-mask.js';
 import { output } from '../mpc/protocols/output.js';
 import { inRound, type Round } from '../mpc/round.js';
 import { lockstep, type RoundSeq } from '../mpc/lut/stages.js';
-import { requant, requantOffline } from '../mpc/lut/requant.js';
+import { requant, requantOffline, type Borrow } from '../mpc/lut/requant.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embed, embedOffline } from './embed.js';
 import { publicShift } from './dealer-model.js';
@@ -183,13 +183,19 @@ export interface RequantStepOptions {
   outMask?: SV;
 }
 
+/** How a requant resolves its public shift: chunk width and borrow protocol (requant.ts). */
+export interface ShiftPlan {
+  chunk: number;
+  borrow?: Borrow;
+}
+
 /**
  * Requant with an n-bit index at the public shift 32 − n and `outputs` tables
  * (P0 passes them; the secret shift is folded in, dealer-model.ts).
  */
-export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, chunk: number, opts: RequantStepOptions = {}): SeqStep {
+export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, shift: ShiftPlan, opts: RequantStepOptions = {}): SeqStep {
   const [rows, cols] = y.shape;
-  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
+  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk: shift.chunk, borrow: shift.borrow, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
   // A row-summed last output is rows×1 (requant.ts `rowSumsOfLast`).
   const shape = (k: number): [number, number] => (opts.rowSumsOfLast && k === outputs - 1 ? [rows, 1] : [rows, cols]);
   const { plus, outMask } = opts;

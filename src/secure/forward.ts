@@ -4,24 +4,27 @@
  * public shape (layers, H, heads, FFN, vocabulary, labels, T); P0 passes its
  * DealerModel (dealer-model.ts) and never sees a value derived from the input.
  *
- * Rounds (online, P1/P2): a requant with an 8-bit index costs ⌈24/chunk⌉
- * borrow rounds (one opened bit per element each, borrow-chain.ts) + 1
- * lookup round (4 at the default chunk 8), a 12-bit one 2 + 1 = 3; products
- * and matmuls 1; everything else is local.
- *   embed   input 1 (the client's two masked one-hots, embed.ts) · X·W+P 1 · requant 4
- *   ln      centre requant 4 (outputs d and 2^k·d², so Σd² is local) ·
- *           inverse-sqrt requant 3 · d·inv 1 · output requant 4          = 12
+ * Rounds (online, P1/P2): a requant with an 8-bit index costs B borrow
+ * rounds + 1 lookup round, r8 = B + 1: at the default chunk 8 the default
+ * select takes B = 2 (borrow-select.ts), `borrow: 'chain'` B = 3 (one round
+ * per 8-bit chunk of the 24-bit shift, borrow-chain.ts); a 12-bit requant
+ * takes 2 + 1 = 3; products and matmuls 1; the rest is local.
+ *   embed   input 1 (the client's two masked one-hots, embed.ts) · X·W+P 1 · requant r8
+ *   ln      centre requant r8 (outputs d and 2^k·d², so Σd² is local) ·
+ *           inverse-sqrt requant 3 · d·inv 1 · output requant r8 = 2·r8 + 4
  *           (its residual output hr is not opened: the next proj / FFN2
  *           requant opens o + hr, g + hr as one value)
- *   qkv     three matmulW in 1 round · three requants in lockstep 4      = 5
+ *   qkv     three matmulW in 1 round · three requants in lockstep r8 = 1 + r8
  *   attn    Q_h·K_hᵀ (all heads) 1 · diag(1/Z)·E·V 1 (E·V never opened,
- *           matmul-rowscale.ts) · context requants 4                    = 6
- *   softmax exp requants 4 (outputs E and 2^k·E) · Σ E → 1/Z requants 3 = 7
- *   proj    matmulW 1 · requant 4                                       = 5
- *   ffn     matmulW 1 · requant 4 · matmulW 1 · requant 4               = 10
- *   per encoder layer 5 + 6 + 7 + 5 + 12 + 10 + 12 = 57
- *   pooler  matmulW 1 · requant 4 = 5;  cls  matmulW 1, then the output to C.
- * Total (P1 and P2): 6 + 12 + 57·layers + 6 = 24 + 57·layers (cost.ts has bytes).
+ *           matmul-rowscale.ts) · context requants r8          = 2 + r8
+ *   softmax exp requants r8 (outputs E and 2^k·E) · Σ E → 1/Z requants 3 = r8 + 3
+ *   proj    matmulW 1 · requant r8                             = 1 + r8
+ *   ffn     matmulW 1 · requant r8 · matmulW 1 · requant r8    = 2 + 2·r8
+ *   per encoder layer 17 + 10·r8: 47 (select), 57 (chain)
+ *   pooler  matmulW 1 · requant r8;  cls  matmulW 1, then the output to C.
+ * Total (P1 and P2): (2 + r8) + (2·r8 + 4) + (17 + 10·r8)·layers + (1 + r8) + 1
+ *   = 8 + 4·r8 + (17 + 10·r8)·layers: 20 + 47·layers (select), 24 + 57·layers
+ *   (chain); cost.ts has bytes.
  */
 import { ProtocolError } from '../errors.js';
 import { embedFactors } from './embed.js';
@@ -29,7 +32,8 @@ import type { Offline } from '../mpc/dealer.js';
 import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
 import type { DealerLn, DealerModel } from './dealer-model.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
-import { embedStep, inputStep, linearStep, matmulRowScaleStep, matmulStep, mulPrescaledStep, requantStep, type Engine } from './engine.js';
+import { embedStep, inputStep, linearStep, matmulRowScaleStep, matmulStep, mulPrescaledStep, requantStep, type Engine, type ShiftPlan } from './engine.js';
+import type { Borrow } from '../mpc/lut/requant.js';
 import { broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
 /** What every party knows about the model: its shape (T, also public, is passed per sentence). */
@@ -88,15 +92,29 @@ export async function shareWeights(off: Offline, sh: PublicShape, model?: Dealer
   return { emb: await emb, layers: resolved, pooler: await pooler, classifier: await classifier };
 }
 
+/**
+ * The forward's borrow protocol unless SecureOptions.borrow says otherwise.
+ * Why select: the three servers talk over a network in any deployment, and
+ * its 124 fewer rounds at BERT-base outweigh its extra table reads from LAN
+ * latency up (2026-12-04, 2 cores, loopback: 3.32 s against 3.18 s online,
+ * 584 against 708 rounds, 276 against 263 MB; README).
+ */
+export const DEFAULT_BORROW: Borrow = 'select';
+
 /** Public protocol options (all parties must agree). */
 export interface SecureOptions {
   /**
-   * Borrow-chain chunk of the requants with 8-bit indices (public shift
-   * 24): bits resolved per round. 8 (default): 3 borrow rounds, packed bit
-   * tables of 32 + 64 + 64 bytes per element; 12: 2 rounds, 512 + 1024
-   * bytes per element.
+   * Borrow chunk of the requants with 8-bit indices (public shift 24). 8
+   * (default): 3 chunks, packed bit tables of 32 + 64 + 64 bytes per
+   * element; 12: 2 chunks, 512 + 1024 bytes per element.
    */
   chunk?: number;
+  /**
+   * Borrow protocol of those requants (requant.ts): 'select' (default,
+   * DEFAULT_BORROW: 2 rounds at 3…5 chunks, 2K table reads) or 'chain' (one
+   * round per chunk, K reads: 3 rounds at chunk 8).
+   */
+  borrow?: Borrow;
 }
 
 /** Chunk of the 12-bit-index requants (public shift 20 = 2 rounds of 10 bits; per-row tensors, so cheap). */
@@ -149,8 +167,8 @@ function scaledByRowMask(t: DealerTable, rho: Uint32Array, H: number): DealerTab
  * unopened shares, and d·(1/σ) = d·m − d·ρ opens in one round
  * (mul-prescaled.ts) instead of an opening of d and a masked product.
  */
-async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: DealerLn): Promise<SV[]> {
-  const CH12 = CHUNK12;
+async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: ShiftPlan, D?: DealerLn): Promise<SV[]> {
+  const CH12: ShiftPlan = { chunk: CHUNK12 };
   const [rows, H] = v.shape;
   if (D && D.out.length !== (residual ? 2 : 1)) throw new ProtocolError('layerNorm: residual outputs do not match the program');
   const c = await centre(v);
@@ -170,8 +188,8 @@ async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: number, D?: D
  * P2) it computes and sends the int32 logits to the client (label 'cls').
  */
 export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: WeightShares, model?: DealerModel, opts: SecureOptions = {}): Promise<void> {
-  const CH8 = opts.chunk ?? 8;
-  const CH12 = CHUNK12;
+  const CH8: ShiftPlan = { chunk: opts.chunk ?? 8, borrow: opts.borrow ?? DEFAULT_BORROW };
+  const CH12: ShiftPlan = { chunk: CHUNK12 };
   const H = sh.hidden;
   const nh = sh.heads;
   const dh = H / nh;

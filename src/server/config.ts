@@ -78,7 +78,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1, refill: true }),
-    secure: z.object({ chunk: z.number().int().min(1).max(16).optional() }).strict().default({}),
+    secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(['chain', 'select']).optional() }).strict().default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict();

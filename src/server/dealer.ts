@@ -75,7 +75,7 @@ export class DealerService {
       name: cfg.model.name,
       shape: this.shape,
       labels: program.config.id2label.length ? [...program.config.id2label] : Array.from({ length: this.shape.labels }, (_, i) => String(i)),
-      secure: cfg.secure.chunk ? { chunk: cfg.secure.chunk } : {},
+      secure: { ...(cfg.secure.chunk ? { chunk: cfg.secure.chunk } : {}), ...(cfg.secure.borrow ? { borrow: cfg.secure.borrow } : {}) },
       maxTokens: Math.min(cfg.limits.maxTokens, this.shape.maxPositions),
       tokenizer,
     };

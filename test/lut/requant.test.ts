@@ -128,7 +128,7 @@ describe('requant equals intops.requant', () => {
     await expect(requant(seq, y, spec, { plus: [undefined, undefined] })).rejects.toThrow(/2 addends for 1 output/);
   });
 
-  it('int8 outputs in Z_2^8 and a layer of three requants in lockstep (4 rounds in all)', async () => {
+  it('int8 outputs in Z_2^8 and a layer of three requants in lockstep (4 rounds in all: 3 borrow + 1)', async () => {
     const rows = 16, cols = 6, bits = 8;
     const ys = [0, 1, 2].map(() => accumulators(rows * cols, S_MAX, bits));
     const rqs: Requant[] = ys.map((_, k) => ({ bits, shifts: Int32Array.of(S_MAX), channels: cols, tables: [tables(bits, cols, gelu, k)] }));

@@ -1,8 +1,12 @@
 /**
  * The declared cost of the whole secure forward (cost.ts, a formula of the
- * shapes) equals the measured counters exactly, per label and phase.
+ * shapes) equals the measured counters exactly, per label and phase, at
+ * chunks 8 and 12 and with the chain borrow; the logits stay exact.
  */
 import { describe, expect, it } from 'vitest';
+import type { Borrow } from '../../src/mpc/lut/requant.js';
+import { getKernels } from '../../src/kernels/loader.js';
+import { IntBert } from '../../src/model/int-bert.js';
 import { InProcessSecure } from '../../src/secure/inprocess.js';
 import { LABELS, secureForwardCost } from '../../src/secure/cost.js';
 import { publicShape } from '../../src/secure/session.js';
@@ -11,15 +15,18 @@ import { compileRandom, idsOfLength } from './helpers.js';
 describe.each([
   { o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 31 }, T: 5, chunk: 8 },
   { o: { layers: 1, hidden: 32, heads: 4, intermediate: 64, maxPositions: 16, numLabels: 3, seed: 32 }, T: 3, chunk: 12 },
-])('declared cost, %o', ({ o, T, chunk }) => {
+  { o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 33 }, T: 4, chunk: 8, borrow: 'chain' as Borrow },
+])('declared cost, %o', ({ o, T, chunk, borrow }: { o: Parameters<typeof compileRandom>[0]; T: number; chunk: number; borrow?: Borrow }) => {
   it('equals the counters of every label (bytes, rounds; online and offline) and the weight setup', async () => {
     const { program } = compileRandom(o);
     const sh = publicShape(program.config);
-    const s = await InProcessSecure.start(program, 'inproc', {}, { chunk });
+    const s = await InProcessSecure.start(program, 'inproc', {}, { chunk, borrow });
     try {
-      await s.infer(idsOfLength(T, sh.vocab, 5));
+      const ids = idsOfLength(T, sh.vocab, 5);
+      const run = await s.infer(ids);
+      expect(Array.from(run.logits)).toEqual(Array.from((await new IntBert(program, getKernels()).forward(ids)).logits));
       const [P0, P1, P2, C] = [s.cl.P0, s.cl.P1, s.cl.P2, s.cl.C].map((p) => p.acct);
-      const want = secureForwardCost(sh, T, { chunk });
+      const want = secureForwardCost(sh, T, { chunk, borrow });
       for (const label of LABELS) {
         const on = [P1!, P2!, C!].reduce((a, p) => a + p.get('online', label).bytesSent, 0);
         const got = {
@@ -32,7 +39,7 @@ describe.each([
       }
       expect({ bytes: P0!.get('offline', 'weights').bytesSent, rounds: P2!.get('offline', 'weights').rounds }).toEqual(want.weights);
       expect(P2!.total('online').rounds).toBe(want.total.online.rounds);
-      if (chunk === 8) expect(want.total.online.rounds).toBe(24 + 57 * o.layers);
+      if (chunk === 8) expect(want.total.online.rounds).toBe(borrow === 'chain' ? 24 + 57 * o.layers! : 20 + 47 * o.layers!);
     } finally {
       await s.close();
     }

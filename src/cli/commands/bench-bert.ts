@@ -1,12 +1,13 @@
 /** `lutmpc bench bert`: the secure forward end to end on a random BERT of a given shape. */
 import type { Command } from 'commander';
 import { benchBert, type BertBenchReport } from '../../bench/bert.js';
-import { positiveInt, printJson, runCommand } from '../output.js';
+import { borrowKind, positiveInt, printJson, runCommand } from '../output.js';
 import { shapeFrom, shapeOptions, type ShapeCli } from '../shape-options.js';
 
 interface BenchBertCli extends ShapeCli {
   bits: string;
   chunk: string;
+  borrow?: string;
   parties: string;
   stream: string;
   calibSentences: string;
@@ -17,7 +18,7 @@ function text(r: BertBenchReport): string {
   const s = r.secure;
   const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
   const lines = [
-    `shape: ${r.shape.layers} layers, hidden ${r.shape.hidden}, ${r.shape.heads} heads, FFN ${r.shape.ffn}, T ${r.shape.seq}, vocab ${r.shape.vocab}, bits ${r.shape.bits}; ${r.machine.cpus} CPUs, backend ${r.machine.backend}`,
+    `shape: ${r.shape.layers} layers, hidden ${r.shape.hidden}, ${r.shape.heads} heads, FFN ${r.shape.ffn}, T ${r.shape.seq}, vocab ${r.shape.vocab}, bits ${r.shape.bits}, chunk ${r.shape.chunk}, borrow ${r.shape.borrow}; ${r.machine.cpus} CPUs, backend ${r.machine.backend}`,
     `plaintext: float ${r.plaintext.floatSeconds.toFixed(3)} s, integer ${r.plaintext.intSeconds.toFixed(3)} s (compile ${r.compileSeconds.toFixed(1)} s)`,
     `secure (${s.parties}${s.streamed ? ', streamed' : ''}): online ${s.onlineSeconds.toFixed(3)} s, ${mb(s.bytesOnline)}, ${s.rounds} rounds; offline ${s.offlineSeconds.toFixed(2)} s, ${mb(s.bytesOffline)}; weights ${mb(s.bytesSetup)} in ${s.setupSeconds.toFixed(2)} s; exact: ${s.exact}`,
     `declared cost: ${r.declared.total.online.rounds} rounds, ${mb(r.declared.total.online.bytes)} online, ${mb(r.declared.total.offline.bytes)} offline — counters match: ${r.declaredMatches}`,
@@ -39,7 +40,8 @@ export function registerBenchBert(bench: Command): void {
     { layers: 2, hidden: 128, heads: 2, ffn: 512, seq: 32, vocab: 30522 },
   )
     .option('--bits <spec>', 'weight bits: 8, mixed, NAME=8|4|1,...', '8')
-    .option('--chunk <bits>', 'borrow-chain chunk of the 8-bit requants, 1…15 (8: 3 rounds; 12: 2 rounds, more offline bytes)', '8')
+    .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8: 3 chunks of the 24-bit shift; 12: 2 chunks, more offline bytes)', '8')
+    .option('--borrow <kind>', 'borrow protocol of the 8-bit requants: select (default: 2 rounds at 3–5 chunks) or chain (one round per chunk, fewer table reads)')
     .option('--parties <kind>', 'tcp (three processes) or inproc (one process)', 'tcp')
     .option('--stream <mode>', 'auto, on or off: alternate offline/online per segment (needed when the offline material exceeds memory)', 'auto')
     .option('--calib-sentences <n>', 'random calibration sequences', '2')
@@ -52,6 +54,7 @@ export function registerBenchBert(bench: Command): void {
           ...shapeFrom(o),
           bits: o.bits,
           chunk: positiveInt('chunk', o.chunk),
+          borrow: borrowKind(o.borrow),
           parties: o.parties,
           stream: o.stream === 'auto' ? 'auto' : o.stream === 'on',
           calibSentences: positiveInt('calib-sentences', o.calibSentences),

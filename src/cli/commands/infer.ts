@@ -10,7 +10,7 @@ import { LutmpcError } from '../../errors.js';
 import type { PartyId, TlsIdentity } from '../../mpc/transport/tcp.js';
 import { secureInfer, type PartiesKind, type SecureInferReport } from '../../secure/infer.js';
 import { resolveProgram } from '../../secure/model-source.js';
-import { printJson, runCommand, positiveInt } from '../output.js';
+import { borrowKind, printJson, runCommand, positiveInt } from '../output.js';
 
 interface InferCliOptions {
   model: string;
@@ -22,6 +22,7 @@ interface InferCliOptions {
   parties: string;
   tlsDir?: string;
   chunk?: string;
+  borrow?: string;
   timeoutMs?: string;
   json?: boolean;
 }
@@ -69,7 +70,8 @@ export function register(program: Command): void {
     .option('--bits <spec>', 'weight bits when compiling: 8 (default), mixed, auto, NAME=8|4|1,...')
     .option('--parties <kind>', 'tcp (three processes, default), tls (needs --tls-dir) or inproc (one process)', 'tcp')
     .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
-    .option('--chunk <bits>', 'borrow-chain chunk of the 8-bit requants, 1…15 (8 default; 12 = fewer rounds, more offline bytes)')
+    .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8 default; 12 = 2 chunks, more offline bytes)')
+    .option('--borrow <kind>', 'borrow protocol of the 8-bit requants: select (default, 2 rounds) or chain (one round per chunk, fewer table reads)')
     .option('--timeout-ms <ms>', 'longest wait for one message', '120000')
     .option('--json', 'print the report as JSON')
     .action((o: InferCliOptions) =>
@@ -83,7 +85,7 @@ export function register(program: Command): void {
           text: o.text,
           parties,
           tls: o.tlsDir ? readTlsDir(o.tlsDir) : undefined,
-          secure: { chunk: positiveInt('chunk', o.chunk) },
+          secure: { chunk: positiveInt('chunk', o.chunk), borrow: borrowKind(o.borrow) },
           timeoutMs: positiveInt('timeout-ms', o.timeoutMs),
           log: (m) => warn(m),
         });

@@ -8,15 +8,19 @@
  * for signed and unsigned y when s + n ≤ w, so no sign handling is needed.
  *
  * Offline:
- *   1. Borrow-chain dealing for the s low bits (borrow-chain.ts: ⌈s/c⌉ links
- *      of packed bit tables, chunk c; P0 keeps the last link's mask bit ρ_K).
+ *   1. Borrow dealing for the s low bits in K = ⌈s/c⌉ chunks of c bits: a
+ *      chain (borrow-chain.ts: one link per chunk), or with `borrow:
+ *      'select'` and 3…5 chunks a carry select (borrow-select.ts: every
+ *      chunk's candidate borrows at once, then one combining table); packed
+ *      bit tables either way, P0 keeps the final borrow's mask bit ρ_K.
  *   2. One lookup dealing per output table over the (n + 1)-bit index
  *      (u_K, m_hi): element e's table is T_k,c(e) rotated by r_hi + (u ⊕ ρ_K)
  *      for u = 0, 1, with the output mask folded in (lut.ts).
  *   (s = 0: no chain; the tables take the n-bit index m mod 2^n.)
  * Online (P1, P2; rounds from the caller's RoundSeq, so a layer's requants
  *   run in lockstep):
- *   3. ⌈s/c⌉ link rounds open the XOR-masked borrows (one bit per element).
+ *   3. The borrow rounds open XOR-masked bits: chain K rounds (1 bit each),
+ *      select 2 rounds (2K − 1 bits then 1 bit per element).
  *   4. Every output table is read locally at u_K·2^n + m_hi; one round opens
  *      all outputs (one slot each; a last output that is only ever summed
  *      opens its row sums only, `rowSumsOfLast`).
@@ -24,8 +28,9 @@
  * Cost (N elements, K outputs in Z_2^l, b = ringBytes(l), index n' = n + 1
  * with a chain, n without):
  *   offline P0→P2 chain bytes + K·N·2^n'·b, P2 1 round;
- *   online ⌈s/c⌉ rounds of ⌈N/8⌉ bytes each way, then one exchange of
- *   K·N·b each way (N/cols for a row-summed last output); rounds ⌈s/c⌉ + 1.
+ *   online the borrow rounds (B = K chain, 2 select; chainCost/selectCost),
+ *   then one exchange of K·N·b each way (N/cols for a row-summed last
+ *   output); rounds B + 1.
  */
 import { ShapeError } from '../../errors.js';
 import type { RingArray, RingBits } from '../../kernels/types.js';
@@ -35,12 +40,15 @@ import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskedShare, type MaskOf } from '../sharing.js';
 import { dealLut, lutWith, type DealerTable } from './lut.js';
 import { lookup } from './local.js';
-import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain } from './borrow-chain.js';
+import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain, type ChainPlan } from './borrow-chain.js';
+import { dealSelect, runSelect, selectApplies, selectCost, takeSelect } from './borrow-select.js';
 import { reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
 import { item, tableItem } from '../protocols/common.js';
 import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
 import { checkIndexBits, checkTables, rotateTables } from './tables.js';
+
+export type Borrow = 'chain' | 'select';
 
 export interface RequantSpec {
   /** Public shift s. */
@@ -61,6 +69,14 @@ export interface RequantSpec {
    * sums of its per-element masks, and its opening costs N/cols elements.
    */
   rowSumsOfLast?: number;
+  /**
+   * How the borrow of the s low bits is found: 'chain' (default: one round
+   * per chunk, one table read per chunk) or 'select' (borrow-select.ts: 2
+   * rounds whatever the chunk count, 2K table reads; it applies to 3…5
+   * chunks, other counts chain). Select trades local work for rounds: it
+   * pays where a round costs more than reading the tables, as over a WAN.
+   */
+  borrow?: Borrow;
 }
 
 function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {
@@ -102,7 +118,7 @@ export interface RequantOnline {
 }
 
 export function requantCost(s: { n: number; w: number } & RequantSpec & { unopened?: readonly number[] }): ProtocolCost {
-  const ch = s.s > 0 ? chainCost(s.n, chainPlan(s.s, s.chunk)) : { offline: 0, online: { rounds: {}, messages: [] } };
+  const ch = s.s > 0 ? borrowCost(s.n, chainPlan(s.s, s.chunk), s) : { offline: 0, online: { rounds: {}, messages: [] } };
   const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
   let b = 0;
   for (let k = 0; k < s.outputs; k++) if (!s.unopened?.includes(k)) b += R.wireBytes(s.l, openedCount(s, s.n, k));
@@ -115,6 +131,17 @@ export function requantCost(s: { n: number; w: number } & RequantSpec & { unopen
       messages: [...ch.online.messages, { from: 'P1', to: 'P2', bytes: b }, { from: 'P2', to: 'P1', bytes: b }],
     },
   };
+}
+
+/** Whether the borrow is selected (asked for, and 3…5 chunks: borrow-select.ts). */
+function selects(spec: RequantSpec, plan: ChainPlan): boolean {
+  if (spec.borrow !== undefined && spec.borrow !== 'chain' && spec.borrow !== 'select') throw new ShapeError(`requant: borrow '${String(spec.borrow)}' is not 'chain' or 'select'`);
+  return spec.borrow === 'select' && selectApplies(plan);
+}
+
+/** The borrow of the low s bits: selected in two rounds, or chained (one round per chunk). */
+function borrowCost(N: number, plan: ChainPlan, spec: RequantSpec): ReturnType<typeof chainCost> {
+  return selects(spec, plan) ? selectCost(N, plan) : chainCost(N, plan);
 }
 
 /**
@@ -161,7 +188,9 @@ export function requantOffline(
   return off.deal('requant', async (d) => {
     let build: (t: DealerTable) => RingArray;
     if (spec.s > 0) {
-      const rhoK = await dealChain(d, 's.', chainPlan(spec.s, spec.chunk), n, d.role === 'P0' ? y.r : undefined);
+      const plan = chainPlan(spec.s, spec.chunk);
+      const r = d.role === 'P0' ? y.r : undefined;
+      const rhoK = selects(spec, plan) ? await dealSelect(d, 's.', plan, n, r) : await dealChain(d, 's.', plan, n, r);
       const rHi = d.role === 'P0' ? limb(y.r, spec.s, spec.bits) : undefined;
       build = (t) => finalTables(t, spec.bits, spec.l, rHi!, rhoK!);
     } else {
@@ -183,7 +212,7 @@ export function requantOffline(
 }
 
 /**
- * Online requant: ⌈s/c⌉ borrow rounds, then one round for all opened outputs
+ * Online requant: the borrow rounds (K chain, 2 select), then one round for all opened outputs
  * (rounds from `seq`). Unopened outputs (`on.unopened`) come back as this
  * party's share of m, to be opened inside a later requant (`on.plus`).
  */
@@ -198,12 +227,13 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, o
   const fb = finalBits(spec);
   const plan = spec.s > 0 ? chainPlan(spec.s, spec.chunk) : undefined;
   const { tag, items } = seq.party.take('requant');
-  const links = plan ? takeChain(items, tag, 's.', plan, n) : [];
+  const select = plan !== undefined && selects(spec, plan);
+  const links = plan ? (select ? takeSelect : takeChain)(items, tag, 's.', plan, n) : [];
   const om = Array.from({ length: spec.outputs }, (_, k) => ({
     t: tableItem(items, tag, `o${k}.t`, spec.l, n * 2 ** fb),
     rho: item(items, tag, `o${k}.r`, spec.l, n),
   }));
-  const t: Masked = plan ? { l: 32, shape: y.shape, m: await runChain(seq, y.m, plan, spec.bits, links), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
+  const t: Masked = plan ? { l: 32, shape: y.shape, m: await (select ? runSelect : runChain)(seq, y.m, plan, spec.bits, links), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
   const r = seq.next();
   return Promise.all(
     om.map((o, k): Promise<Masked | MaskedShare> => {
