@@ -22,7 +22,13 @@ describe('serve configuration', () => {
     expect(c.model.dir).toBe(path.resolve(dir, '../models/tiny'));
     expect(c.limits.maxTokens).toBe(128);
     expect(c.pool.perLength).toBe(2);
+    expect(c.secure).toEqual({});
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('secure: takes a chunk and a borrow protocol, refuses an unknown borrow', () => {
+    expect(parseConfig({ ...good(), secure: { chunk: 12, borrow: 'chain' } }, 'serve.json', '/tmp').secure).toEqual({ chunk: 12, borrow: 'chain' });
+    expect(() => parseConfig({ ...good(), secure: { borrow: 'fast' } }, 'serve.json', '/tmp')).toThrow(/secure\.borrow: /);
   });
 
   it('lists every problem with its path', () => {
