@@ -10,15 +10,15 @@
  *   offline.rounds P2's waits = flushes of the label
  *
  * With T tokens, H hidden, nh heads, I FFN, V vocabulary, N layers, Lb
- * labels, r8 = B + 1 rounds per 8-bit requant (B borrow rounds: 2 with the
- * default select at 3…5 chunks of the 24-bit shift, one per chunk with
- * `borrow: 'chain'`; then the lookup), r12 = 3 per 12-bit one, and R_l = T
- * except R = 1 in the last layer:
+ * labels, r8 = B + 1 rounds per 8-bit requant (B borrow rounds: one per
+ * chunk of the 24-bit shift with the default chain, 2 with `borrow:
+ * 'select'` at 3…5 chunks; then the lookup), r12 = 3 per 12-bit one, and
+ * R_l = T except R = 1 in the last layer:
  *   rounds = (2 + r8) + LN + Σ_l [ (1 + r8) qkv + (2 + r8) attn + (r8 + r12) softmax
  *            + (1 + r8) proj + 2·LN + 2(1 + r8) ffn ] + (1 + r8) pooler + 1 cls,
  *   LN = 2·r8 + r12 + 1
- *          = 20 + 47·N at chunk 8 (select, r8 = 3; 584 for BERT-base), 24 + 57·N
- *            with the chain (r8 = 4; 708), independent of T.
+ *          = 24 + 57·N at chunk 8 (chain, r8 = 4; 708 for BERT-base), 20 + 47·N
+ *            with the select (r8 = 3; 584), independent of T.
  * Bytes are summed term by term below (linear in the element counts). A
  * LayerNorm's residual output hr is never opened on its own: the proj and
  * FFN2 requants open o + hr and g + hr as one value; its centred d is never

@@ -6,9 +6,9 @@
  *
  * Rounds (online, P1/P2): a requant with an 8-bit index costs B borrow
  * rounds + 1 lookup round, r8 = B + 1: at the default chunk 8 the default
- * select takes B = 2 (borrow-select.ts), `borrow: 'chain'` B = 3 (one round
- * per 8-bit chunk of the 24-bit shift, borrow-chain.ts); a 12-bit requant
- * takes 2 + 1 = 3; products and matmuls 1; the rest is local.
+ * chain takes B = 3 (one round per 8-bit chunk of the 24-bit shift,
+ * borrow-chain.ts), `borrow: 'select'` B = 2 (borrow-select.ts); a 12-bit
+ * requant takes 2 + 1 = 3; products and matmuls 1; the rest is local.
  *   embed   input 1 (the client's two masked one-hots, embed.ts) · X·W+P 1 · requant r8
  *   ln      centre requant r8 (outputs d and 2^k·d², so Σd² is local) ·
  *           inverse-sqrt requant 3 · d·inv 1 · output requant r8 = 2·r8 + 4
@@ -20,11 +20,11 @@
  *   softmax exp requants r8 (outputs E and 2^k·E) · Σ E → 1/Z requants 3 = r8 + 3
  *   proj    matmulW 1 · requant r8                             = 1 + r8
  *   ffn     matmulW 1 · requant r8 · matmulW 1 · requant r8    = 2 + 2·r8
- *   per encoder layer 17 + 10·r8: 47 (select), 57 (chain)
+ *   per encoder layer 17 + 10·r8: 57 (chain), 47 (select)
  *   pooler  matmulW 1 · requant r8;  cls  matmulW 1, then the output to C.
  * Total (P1 and P2): (2 + r8) + (2·r8 + 4) + (17 + 10·r8)·layers + (1 + r8) + 1
- *   = 8 + 4·r8 + (17 + 10·r8)·layers: 20 + 47·layers (select), 24 + 57·layers
- *   (chain); cost.ts has bytes.
+ *   = 8 + 4·r8 + (17 + 10·r8)·layers: 24 + 57·layers (chain), 20 + 47·layers
+ *   (select); cost.ts has bytes.
  */
 import { ProtocolError } from '../errors.js';
 import { embedFactors } from './embed.js';
@@ -94,12 +94,14 @@ export async function shareWeights(off: Offline, sh: PublicShape, model?: Dealer
 
 /**
  * The forward's borrow protocol unless SecureOptions.borrow says otherwise.
- * Why select: the three servers talk over a network in any deployment, and
- * its 124 fewer rounds at BERT-base outweigh its extra table reads from LAN
- * latency up (2026-12-04, 2 cores, loopback: 3.32 s against 3.18 s online,
- * 584 against 708 rounds, 276 against 263 MB; README).
+ * Why the chain: measured at BERT-base (2026-12-04, 2 cores, loopback), the
+ * select takes 124 fewer rounds (584 against 708) but 13 MB more (276 MB,
+ * which leaves the 30× byte ratio to CrypTen at 29×) and more table reads
+ * (3.32 s against 3.18 s online); computed, it is about even on a LAN (4.7
+ * against 4.6 s) and ahead on a WAN (37.7 against 42.0 s). Deployments
+ * across a WAN should pass `borrow: 'select'`.
  */
-export const DEFAULT_BORROW: Borrow = 'select';
+export const DEFAULT_BORROW: Borrow = 'chain';
 
 /** Public protocol options (all parties must agree). */
 export interface SecureOptions {
@@ -110,9 +112,9 @@ export interface SecureOptions {
    */
   chunk?: number;
   /**
-   * Borrow protocol of those requants (requant.ts): 'select' (default,
-   * DEFAULT_BORROW: 2 rounds at 3…5 chunks, 2K table reads) or 'chain' (one
-   * round per chunk, K reads: 3 rounds at chunk 8).
+   * Borrow protocol of those requants (requant.ts): 'chain' (default,
+   * DEFAULT_BORROW: one round per chunk, K table reads: 3 rounds at chunk 8)
+   * or 'select' (2 rounds at 3…5 chunks, 2K reads).
    */
   borrow?: Borrow;
 }

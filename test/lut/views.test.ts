@@ -106,16 +106,22 @@ describe('view independence (chi-square, fail at p < 1e-6)', () => {
     await checkIndependent('shift', mk(-(2n ** 31n)), mk(2n ** 31n - 1n));
   });
 
-  it('requant (s = 24, 8-bit index, per-channel tables)', async () => {
-    const mk = (v: bigint, T: RingArray) => (): Secret => ({
-      inputs: [{ l: 32, shape: [N / 8, 8], value: constant(32, v) }],
-      prog: {
-        offline: (off, p, [ry]) => requantOffline(off, ry!, { s: 24, bits: 8, outputs: 1, l: 8 }, p.id === 'P0' ? [{ data: T, channels: 8 }] : undefined),
-        online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, { s: 24, bits: 8, outputs: 1, l: 8 }),
-      },
+  for (const borrow of ['chain', 'select'] as const) {
+    it(`requant (s = 24, 8-bit index, per-channel tables, borrow ${borrow})`, async () => {
+      const spec = { s: 24, bits: 8, outputs: 1, l: 8 as RingBits, borrow };
+      const mk = (v: bigint, T: RingArray) => (): Secret => ({
+        inputs: [{ l: 32, shape: [N / 8, 8], value: constant(32, v) }],
+        prog: {
+          offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? [{ data: T, channels: 8 }] : undefined),
+          online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, spec),
+        },
+      });
+      // 0 against a value whose low 24 bits are all ones: every chunk's borrow
+      // candidates differ between the two secrets.
+      await checkIndependent(`requant/${borrow}`, mk(0n, ringOf(8, Array.from({ length: 8 * 256 }, () => 0n))), mk(-12345678n, randRing(8, 8 * 256)));
+      await checkIndependent(`requant/${borrow} low bits`, mk(0n, ringOf(8, Array.from({ length: 8 * 256 }, () => 0n))), mk(0xffffffn, ringOf(8, Array.from({ length: 8 * 256 }, () => 0n))));
     });
-    await checkIndependent('requant', mk(0n, ringOf(8, Array.from({ length: 8 * 256 }, () => 0n))), mk(-12345678n, randRing(8, 8 * 256)));
-  });
+  }
 
   it('max and row argmax (int8 in Z_2^16)', async () => {
     const mkMax = (a: bigint, b: bigint) => (): Secret => ({

@@ -11,11 +11,11 @@ import { concatBytes, uniformBytesP } from '../lut/helpers.js';
 import { compileRandom, idsOfLength } from './helpers.js';
 
 describe('views of the compute parties', () => {
-  it('every byte P1 and P2 receive, online and offline, is uniform', async () => {
+  it.each(['chain', 'select'] as const)('every byte P1 and P2 receive, online and offline, is uniform (borrow %s)', async (borrow) => {
     const { program } = compileRandom({ layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 51 });
     const seen: Record<string, Uint8Array[]> = { P1: [], P2: [] };
     const watch = (id: 'P1' | 'P2') => ({ onReceive: (_from: string, tag: string, payload: Uint8Array) => void (tag.startsWith('setup:') || seen[id]!.push(payload.slice())) });
-    const s = await InProcessSecure.start(program, 'inproc', { party: { P1: watch('P1'), P2: watch('P2') } });
+    const s = await InProcessSecure.start(program, 'inproc', { party: { P1: watch('P1'), P2: watch('P2') } }, { borrow });
     try {
       await s.infer(idsOfLength(16, program.config.vocabSize, 3));
     } finally {
