@@ -22,4 +22,13 @@ describe('lutmpc bench protocols', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/unknown transport 'udp'/);
   });
+
+  it('an unknown borrow protocol is a clear error, before any work (bench bert, infer)', async () => {
+    const b = await runCli(['bench', 'bert', '--borrow', 'fast']);
+    expect(b.exitCode).toBe(1);
+    expect(b.stderr).toMatch(/--borrow must be chain or select \(got 'fast'\)/);
+    const i = await runCli(['infer', '--model', '/nonexistent', '--text', 'hi', '--borrow', 'x']);
+    expect(i.exitCode).toBe(1);
+    expect(i.stderr).toMatch(/--borrow must be chain or select \(got 'x'\)/);
+  });
 });

@@ -78,6 +78,7 @@ export function register(program: Command): void {
       runCommand(async () => {
         const parties = parseParties(o.parties);
         if (parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
+        const secure = { chunk: positiveInt('chunk', o.chunk), borrow: borrowKind(o.borrow) };
         const warn = (m: string): boolean => process.stderr.write(`lutmpc: ${m}\n`);
         const model = await resolveProgram({ modelDir: o.model, programPath: o.program, calibPath: o.calib, calibLimit: positiveInt('calib-limit', o.calibLimit), bits: o.bits, warn });
         const r = await secureInfer({
@@ -85,7 +86,7 @@ export function register(program: Command): void {
           text: o.text,
           parties,
           tls: o.tlsDir ? readTlsDir(o.tlsDir) : undefined,
-          secure: { chunk: positiveInt('chunk', o.chunk), borrow: borrowKind(o.borrow) },
+          secure,
           timeoutMs: positiveInt('timeout-ms', o.timeoutMs),
           log: (m) => warn(m),
         });
