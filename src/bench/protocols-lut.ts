@@ -12,8 +12,8 @@
  *   shiftIdx  exact shift of 128×3072 int32 by S_MAX = 24 to an 8-bit index
  *             (the requant front end; 3 chunks of 8 bits, and the schedule
  *             4+4+8+8: one more round, half the offline bytes)
- *   requant   128×3072 int32 → int8 (S_MAX shift, per-channel tables; borrow by
- *             carry select, and requantChain: the same with the chain)
+ *   requant   128×3072 int32 → int8 (S_MAX shift, per-channel tables; borrow
+ *             chain), and requantSelect: the same with the carry select
  *   rowMax    12×128×128 int8 (Z_2^16), tree of 7 levels
  *   matmul1b  128×768×3072 with 1-bit weights, next to matmulW (32-bit
  *             weights) of the same shape; `onlineOver32` is the ratio of
@@ -161,11 +161,11 @@ export function shiftCase(name: string, rows: number, cols: number, o: ShiftOpti
 }
 
 /** Requant int32 → int8 with per-channel tables (channel = column). */
-export function requantCase(rows: number, cols: number, bits = 8, s = 24, borrow?: 'chain'): ProtocolBenchCase {
+export function requantCase(rows: number, cols: number, bits = 8, s = 24, borrow?: 'select'): ProtocolBenchCase {
   const T = rand(8, cols * 2 ** bits);
   const spec = { s, bits, outputs: 1, l: 8 as RingBits, borrow };
   return {
-    name: borrow ? 'requantChain' : 'requant',
+    name: borrow ? 'requantSelect' : 'requant',
     shape: `${rows}x${cols} int32 >> ${s} -> n=${bits}, ${cols} channel tables -> Z_2^8`,
     cost: () => requantCost({ n: rows * cols, w: 32, ...spec }),
     async prepare({ cl }) {
@@ -261,7 +261,7 @@ export interface LutBenchOptions extends Omit<ProtocolBenchOptions, 'cases'> {
 export function lutCases(quick = false): { light: ProtocolBenchCase[]; heavy: ProtocolBenchCase[] } {
   if (quick) {
     return {
-      light: [lutCase(4, 96, 8, 8, 8), lutCase(4, 96, 12, 16, 8, 2), lut2Case([2, 8, 8], 4, 4, 16), shiftCase('shift', 4, 96, { s: 8, signed: true }), shiftCase('shiftIdx', 4, 96, { s: 24, outBits: 8 }), requantCase(4, 96), requantCase(4, 96, 8, 24, 'chain'), rowMaxCase([2, 8, 8])],
+      light: [lutCase(4, 96, 8, 8, 8), lutCase(4, 96, 12, 16, 8, 2), lut2Case([2, 8, 8], 4, 4, 16), shiftCase('shift', 4, 96, { s: 8, signed: true }), shiftCase('shiftIdx', 4, 96, { s: 24, outBits: 8 }), requantCase(4, 96), requantCase(4, 96, 8, 24, 'select'), rowMaxCase([2, 8, 8])],
       heavy: [matmul1bCase(8, 96, 192), matmulWeightCase(8, 96, 192)],
     };
   }
@@ -272,7 +272,7 @@ export function lutCases(quick = false): { light: ProtocolBenchCase[]; heavy: Pr
       shiftCase('shiftIdx', 128, 3072, { s: 24, outBits: 8 }),
       shiftCase('shiftIdx', 128, 3072, { s: 24, outBits: 8, chunk: [4, 4, 8, 8] }),
       requantCase(128, 3072),
-      requantCase(128, 3072, 8, 24, 'chain'),
+      requantCase(128, 3072, 8, 24, 'select'),
       lut2Case([12, 128, 128], 4, 4, 16),
       rowMaxCase([12, 128, 128]),
     ],
