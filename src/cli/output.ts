@@ -3,7 +3,7 @@
  * decimal strings), human text otherwise, errors as one clear line.
  */
 import { LutmpcError } from '../errors.js';
-import type { Borrow } from '../mpc/lut/requant.js';
+import { BORROWS, type Borrow } from '../mpc/lut/requant.js';
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
@@ -26,14 +26,14 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Parse an optional positive-integer CLI option, naming it in the error. */
 /** --borrow: the requants' borrow protocol (SecureOptions.borrow). */
 export function borrowKind(v: string | undefined): Borrow | undefined {
   if (v === undefined) return undefined;
-  if (v !== 'chain' && v !== 'select') throw new RangeError(`--borrow must be chain or select (got '${v}')`);
-  return v;
+  if (!(BORROWS as readonly string[]).includes(v)) throw new RangeError(`--borrow must be ${BORROWS.join(' or ')} (got '${v}')`);
+  return v as Borrow;
 }
 
+/** Parse an optional positive-integer CLI option, naming it in the error. */
 export function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);

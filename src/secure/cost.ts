@@ -27,7 +27,7 @@
 import { requantCost } from '../mpc/lut/requant.js';
 import type { ProtocolCost } from '../mpc/cost.js';
 import type { PublicShape, SecureOptions } from './forward.js';
-import { CHUNK12, DEFAULT_BORROW } from './forward.js';
+import { shiftPlans } from './forward.js';
 import { publicShift } from './dealer-model.js';
 import { embedFactors } from './embed.js';
 
@@ -49,12 +49,12 @@ export interface ForwardCost {
 const sum = (c: ProtocolCost['online']): number => c.messages.reduce((a, m) => a + m.bytes, 0);
 
 export function secureForwardCost(sh: PublicShape, T: number, opts: SecureOptions = {}): ForwardCost {
-  const chunk = opts.chunk ?? 8;
+  const { CH8, CH12 } = shiftPlans(opts);
   const { hidden: H, heads: nh, intermediate: I, vocab: V, labels: Lb, layers: N } = sh;
   const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
   const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
   const rq = (n: number, bits: number, outputs: number, sumCols?: number, unopened?: readonly number[]): { on: number; off: number; rounds: number } => {
-    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, chunk: bits === 12 ? CHUNK12 : chunk, borrow: bits === 12 ? undefined : (opts.borrow ?? DEFAULT_BORROW), rowSumsOfLast: sumCols, unopened });
+    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, ...(bits === 12 ? CH12 : CH8), rowSumsOfLast: sumCols, unopened });
     return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
   };
   const r8 = rq(1, 8, 1).rounds;

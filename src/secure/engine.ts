@@ -18,7 +18,7 @@ import { freshMask, freshMaskOffline } from '../mpc/protocols/fresh-mask.js';
 import { output } from '../mpc/protocols/output.js';
 import { inRound, type Round } from '../mpc/round.js';
 import { lockstep, type RoundSeq } from '../mpc/lut/stages.js';
-import { requant, requantOffline, type Borrow } from '../mpc/lut/requant.js';
+import { requant, requantOffline, type RequantSpec } from '../mpc/lut/requant.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embed, embedOffline } from './embed.js';
 import { publicShift } from './dealer-model.js';
@@ -184,10 +184,7 @@ export interface RequantStepOptions {
 }
 
 /** How a requant resolves its public shift: chunk width and borrow protocol (requant.ts). */
-export interface ShiftPlan {
-  chunk: number;
-  borrow?: Borrow;
-}
+export type ShiftPlan = Pick<RequantSpec, 'chunk' | 'borrow'>;
 
 /**
  * Requant with an n-bit index at the public shift 32 − n and `outputs` tables

@@ -122,6 +122,11 @@ export interface SecureOptions {
 /** Chunk of the 12-bit-index requants (public shift 20 = 2 rounds of 10 bits; per-row tensors, so cheap). */
 export const CHUNK12 = 10;
 
+/** The shift plans of the forward's requants: 8-bit indices as `opts` says, 12-bit ones chained at CHUNK12 (cost.ts uses the same). */
+export function shiftPlans(opts: SecureOptions): { CH8: ShiftPlan; CH12: ShiftPlan } {
+  return { CH8: { chunk: opts.chunk ?? 8, borrow: opts.borrow ?? DEFAULT_BORROW }, CH12: { chunk: CHUNK12 } };
+}
+
 /**
  * Per-head tables (one channel each) as one table set for the heads stacked
  * row-wise: output k's channel h is head h's table, applied to the h-th
@@ -169,8 +174,7 @@ function scaledByRowMask(t: DealerTable, rho: Uint32Array, H: number): DealerTab
  * unopened shares, and d·(1/σ) = d·m − d·ρ opens in one round
  * (mul-prescaled.ts) instead of an opening of d and a masked product.
  */
-async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: ShiftPlan, D?: DealerLn): Promise<SV[]> {
-  const CH12: ShiftPlan = { chunk: CHUNK12 };
+async function layerNorm(E: Engine, v: SV, residual: boolean, { CH8, CH12 }: ReturnType<typeof shiftPlans>, D?: DealerLn): Promise<SV[]> {
   const [rows, H] = v.shape;
   if (D && D.out.length !== (residual ? 2 : 1)) throw new ProtocolError('layerNorm: residual outputs do not match the program');
   const c = await centre(v);
@@ -190,8 +194,8 @@ async function layerNorm(E: Engine, v: SV, residual: boolean, CH8: ShiftPlan, D?
  * P2) it computes and sends the int32 logits to the client (label 'cls').
  */
 export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: WeightShares, model?: DealerModel, opts: SecureOptions = {}): Promise<void> {
-  const CH8: ShiftPlan = { chunk: opts.chunk ?? 8, borrow: opts.borrow ?? DEFAULT_BORROW };
-  const CH12: ShiftPlan = { chunk: CHUNK12 };
+  const plans = shiftPlans(opts);
+  const { CH8, CH12 } = plans;
   const H = sh.hidden;
   const nh = sh.heads;
   const dh = H / nh;
@@ -205,7 +209,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
   const [e] = await E.round('embed', [embedStep(xa!, xb!, ws.emb, M?.emb.term.subarray(0, T * H))]);
   const [[v0]] = await E.lockstep('embed', [requantStep(e!, 8, 1, M?.emb.tables, CH8)]);
   await E.flush('embed');
-  let [h8, hr] = (await layerNorm(E, v0!, sh.layers > 0, CH8, M?.embLn)) as [SV, SV | undefined];
+  let [h8, hr] = (await layerNorm(E, v0!, sh.layers > 0, plans, M?.embLn)) as [SV, SV | undefined];
 
   for (let l = 0; l < sh.layers; l++) {
     const W = ws.layers[l]!;
@@ -240,7 +244,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // o + hr opens as one value: the residual has no opening of its own.
     const [[v1]] = await E.lockstep('proj', [requantStep(o0!, 8, 1, D?.o.tables, CH8, { plus: firstRows(hr!, R) })]);
     await E.flush('proj');
-    [h8, hr] = (await layerNorm(E, v1!, true, CH8, D?.ln1)) as [SV, SV];
+    [h8, hr] = (await layerNorm(E, v1!, true, plans, D?.ln1)) as [SV, SV];
 
     const [f0] = await E.round('ffn', [linearStep(h8, W.ffn1, D?.ffn1.bias)]);
     const [[f]] = await E.lockstep('ffn', [requantStep(f0!, 8, 1, D?.ffn1.tables, CH8)]);
@@ -248,7 +252,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     const [g0] = await E.round('ffn', [linearStep(f!, W.ffn2, D?.ffn2.bias)]);
     const [[v2]] = await E.lockstep('ffn', [requantStep(g0!, 8, 1, D?.ffn2.tables, CH8, { plus: hr })]);
     await E.flush('ffn');
-    [h8, hr] = (await layerNorm(E, v2!, !last, CH8, D?.ln2)) as [SV, SV | undefined];
+    [h8, hr] = (await layerNorm(E, v2!, !last, plans, D?.ln2)) as [SV, SV | undefined];
   }
 
   const [p0] = await E.round('pooler', [linearStep(firstRows(h8, 1), ws.pooler, M?.pooler.bias)]);

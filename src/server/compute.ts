@@ -54,7 +54,6 @@ interface Deployment {
   ws: WeightShares;
 }
 
-/** An HTTP-visible error with a status code. */
 /**
  * Whether a session's outgoing messages to the client hold this party's
  * input-mask key (input.ts), sent after its seed: the open / join answer
@@ -64,6 +63,7 @@ function holdsInputKey(relay: RelayPipe): boolean {
   return relay.outbox.some((x) => x.tag.endsWith(':input'));
 }
 
+/** An HTTP-visible error with a status code. */
 export class HttpError extends LutmpcError {
   constructor(
     readonly status: number,

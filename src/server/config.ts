@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { FormatError } from '../errors.js';
+import { BORROWS } from '../mpc/lut/requant.js';
 
 export const ROLES = ['dealer', 'p1', 'p2'] as const;
 export type Role = (typeof ROLES)[number];
@@ -78,7 +79,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1, refill: true }),
-    secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(['chain', 'select']).optional() }).strict().default({}),
+    secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(BORROWS).optional() }).strict().default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict();

@@ -118,20 +118,23 @@ export async function dealChain(d: Dealing, prefix: string, plan: ChainPlan, N: 
   return rhoIn;
 }
 
+/**
+ * One row of a packed bit table: bits seg … seg + S − 1 of the element whose
+ * table starts at byte `base` become [j < lim] ⊕ flip (lim clipped to S).
+ */
+export function thresholdRow(t: Uint8Array, base: number, seg: number, S: number, lim: number, flip: number): void {
+  const l = Math.min(S, lim);
+  if (flip) setBitRange(t, seg + l, seg + S, 1, base);
+  else setBitRange(t, seg, seg + l, 1, base);
+}
+
 /** Dealer math of one link (pure): the packed tables A_k of all elements. */
 export function linkTable(rk: Uint32Array, c: number, stride: number, rhoIn: Uint8Array | undefined, rhoOut: Uint8Array): Uint8Array {
   const N = rk.length;
   const S = 2 ** c;
   const t = new Uint8Array(N * stride);
   for (let e = 0; e < N; e++) {
-    const base = e * stride;
-    const out = rhoOut[e]!;
-    for (let u = 0; u < (rhoIn ? 2 : 1); u++) {
-      const seg = u * S;
-      const lim = Math.min(S, rk[e]! + (rhoIn ? u ^ rhoIn[e]! : 0));
-      if (out) setBitRange(t, seg + lim, seg + S, 1, base);
-      else setBitRange(t, seg, seg + lim, 1, base);
-    }
+    for (let u = 0; u < (rhoIn ? 2 : 1); u++) thresholdRow(t, e * stride, u * S, S, rk[e]! + (rhoIn ? u ^ rhoIn[e]! : 0), rhoOut[e]!);
   }
   return t;
 }
@@ -176,8 +179,12 @@ export async function runChain(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: 
     u = (await slot.open(share)) as Uint8Array;
     off += c;
   }
-  const idx = limb(m, plan.s, n);
-  const un = u!;
-  for (let i = 0; i < N; i++) idx[i] = idx[i]! | (((un[i >> 3]! >> (i & 7)) & 1) << n);
+  return finalIndex(m, plan.s, n, u!);
+}
+
+/** The output tables' index u·2^n + m_hi per element (u the opened final borrow, packed). */
+export function finalIndex(m: RingArray, s: number, n: number, u: Uint8Array): Uint32Array {
+  const idx = limb(m, s, n);
+  for (let i = 0; i < idx.length; i++) idx[i] = idx[i]! | (((u[i >> 3]! >> (i & 7)) & 1) << n);
   return idx;
 }

@@ -37,14 +37,14 @@
  */
 import { ShapeError } from '../../errors.js';
 import type { RingArray } from '../../kernels/types.js';
-import { bitTableByteBits, bitTableStride, setBitRange } from '../bits.js';
+import { bitTableByteBits, bitTableStride } from '../bits.js';
 import type { PhaseCost } from '../cost.js';
 import type { Dealing } from '../dealer.js';
 import type { Material } from '../material.js';
 import { tableItem, type TableShare } from '../protocols/common.js';
 import * as R from '../ring.js';
 import type { ChainPlan } from './borrow-chain.js';
-import { limb, linkTable } from './borrow-chain.js';
+import { finalIndex, limb, linkTable, thresholdRow } from './borrow-chain.js';
 import { linkRead } from './local.js';
 import type { RoundSeq } from './stages.js';
 
@@ -95,13 +95,8 @@ export function candidateTable(rk: Uint32Array, c: number, alpha: Uint8Array, be
   const stride = bitTableStride(c + 1);
   const t = new Uint8Array(N * stride);
   for (let e = 0; e < N; e++) {
-    const base = e * stride;
-    for (let u = 0; u < 2; u++) {
-      const seg = u * S;
-      const lim = Math.min(S, rk[e]! + u);
-      if ((u ? beta : alpha)[e]!) setBitRange(t, seg + lim, seg + S, 1, base);
-      else setBitRange(t, seg, seg + lim, 1, base);
-    }
+    thresholdRow(t, e * stride, 0, S, rk[e]!, alpha[e]!);
+    thresholdRow(t, e * stride, S, S, rk[e]! + 1, beta[e]!);
   }
   return t;
 }
@@ -245,7 +240,5 @@ export async function runSelect(seq: RoundSeq, m: RingArray, plan: ChainPlan, n:
   const v = interleaveBits(opened.slice(1), N);
   const slot = seq.next().reservePacked(N, 'borrow');
   const uB = (await slot.open(await linkRead(tables[K]!, bitTableByteBits(combineBits(K)), v, 0, 2 * K - 2, opened[0]!))) as Uint8Array;
-  const idx = limb(m, plan.s, n);
-  for (let i = 0; i < N; i++) idx[i] = idx[i]! | (((uB[i >> 3]! >> (i & 7)) & 1) << n);
-  return idx;
+  return finalIndex(m, plan.s, n, uB);
 }

@@ -48,7 +48,9 @@ import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
 import { checkIndexBits, checkTables, rotateTables } from './tables.js';
 
-export type Borrow = 'chain' | 'select';
+/** The borrow protocols of a requant's shift (RequantSpec.borrow). */
+export const BORROWS = ['chain', 'select'] as const;
+export type Borrow = (typeof BORROWS)[number];
 
 export interface RequantSpec {
   /** Public shift s. */
@@ -135,7 +137,7 @@ export function requantCost(s: { n: number; w: number } & RequantSpec & { unopen
 
 /** Whether the borrow is selected (asked for, and 3…5 chunks: borrow-select.ts). */
 function selects(spec: RequantSpec, plan: ChainPlan): boolean {
-  if (spec.borrow !== undefined && spec.borrow !== 'chain' && spec.borrow !== 'select') throw new ShapeError(`requant: borrow '${String(spec.borrow)}' is not 'chain' or 'select'`);
+  if (spec.borrow !== undefined && !BORROWS.includes(spec.borrow)) throw new ShapeError(`requant: borrow '${String(spec.borrow)}' is not 'chain' or 'select'`);
   return spec.borrow === 'select' && selectApplies(plan);
 }
 
