@@ -75,6 +75,8 @@ export async function compileLoaded(m: HfBert, calibRows: readonly Example[], o:
   const finalStats = lowBit ? calibrate(fakeQuantModel(m.model, bits), data.map((d) => d.ids), (d) => o.progress?.('recalibrate', d, data.length)) : stats;
   const program = compileProgram(m.model, finalStats, { bits, meta: { bitsChoice: choice, budget: o.budget ?? 1, fakeQuantCalibration: lowBit } });
   for (const n of names) bits[n] = program.bits[n]!;
+  const clamps = program.meta?.['shiftClamps'] as Record<string, number> | undefined;
+  if (clamps) o.warn?.(`calibration wanted shifts above the format's public caps (intops SHIFT_CAPS) for ${Object.entries(clamps).map(([r, k]) => `${k} ${r} channel(s)`).join(', ')}: clamped, so their largest values wrap; check the accuracy with eval`);
   if (o.out) saveProgram(program, o.out);
   return { program, report: { bits, size: programSize(program), calibSentences: data.length, search, out: o.out } };
 }

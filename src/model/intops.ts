@@ -31,6 +31,28 @@ import type { Kernels } from '../kernels/types.js';
 
 export const S_MAX = 24;
 
+/**
+ * Public caps on the secret shifts, per requant role: format constants, the
+ * same for every model, which the compiler enforces (shiftFor) and the
+ * secure engine relies on. Why: the engine's public shift P(n) = 32 − n is
+ * reached by scaling y by 2^(P − s), so y·2^(P − s) has at least P − cap low
+ * bits that are zero for every input, and the borrow out of those bits is
+ * always 0 (requant.ts `zeroLow`): the exact shift only has to resolve the
+ * cap's bits, one chain link fewer for most requants. Each cap leaves
+ * margin over the shifts calibration gives (2026-12-04: BERT-base shape,
+ * random weights; bert-tiny-sst2):
+ *   linear  q, k, v, o, FFN, pooler, embedding: 9–11, 6–11     cap 16
+ *   score   Q·Kᵀ before exp: 9, 10                             cap 16
+ *   lnCentre H·v − Σv (grows with log2 H): 18, 16              cap 20
+ *   lnOut   d·(1/σ) (set by K_LN): 12, 12                      cap 16
+ *   ctx     (E·V)·(1/Z) (set by K_Z = 22): 20–22, 21–23        cap 24 (= S_MAX)
+ *   lnInv, zinv  12-bit indices: 10 and 4, 8 and 4             cap 15
+ * A shift the calibration would want above its cap is clamped (the index
+ * then wraps for the largest values); the compiler reports how many.
+ */
+export const SHIFT_CAPS = { linear: 16, score: 16, lnCentre: 20, lnOut: 16, ctx: 24, lnInv: 15, zinv: 15 } as const;
+export type ShiftRole = keyof typeof SHIFT_CAPS;
+
 /** One requant step (op 4): shift(s), index width, and the output tables. */
 export interface Requant {
   /** Index width n (1…12). */

@@ -16,7 +16,7 @@ import { ShapeError } from '../errors.js';
 import type { CalibStats, LnStats, PointStats } from './calibrate.js';
 import { FloatBert } from './float-bert.js';
 import { activation } from './mathfn.js';
-import { S_MAX, type MatW, type Requant } from './intops.js';
+import { S_MAX, SHIFT_CAPS, type MatW, type Requant, type ShiftRole } from './intops.js';
 import { PROGRAM_VERSION, matmulNames, type IntProgram, type QLayer, type QLayerNorm, type QLinear } from './program.js';
 import type { Linear } from './weights.js';
 
@@ -51,6 +51,18 @@ export function shiftFor(range: number, n: number, signed: boolean, margin: numb
   const half = signed ? 2 ** (n - 1) : 2 ** n;
   const s = Math.max(0, Math.ceil(Math.log2((range * margin + 1) / half)));
   return Math.min(s, S_MAX, 32 - n);
+}
+
+/** A shift under its role's public cap (intops SHIFT_CAPS, or a tighter `cap`). */
+export type CapShift = (role: ShiftRole, want: number, cap?: number) => number;
+
+/** CapShift that counts, per role, the shifts its cap lowered (their indices wrap for the largest calibrated values). */
+export function shiftCapper(clamped: Partial<Record<ShiftRole, number>>): CapShift {
+  return (role, want, cap = SHIFT_CAPS[role]) => {
+    if (want <= cap) return want;
+    clamped[role] = (clamped[role] ?? 0) + 1;
+    return cap;
+  };
 }
 
 /** The integer a requant index stands for: its bucket's midpoint. */
@@ -117,7 +129,7 @@ export function quantizeWeights(L: Linear, bits: WeightBits, perTensor = false):
 type OutSpec = { kind: 'int8'; scale: number } | { kind: 'res'; scale: number };
 
 /** matmulW + per-column requant whose table applies f and the output scale. */
-function buildLinear(L: Linear, bits: WeightBits, aIn: number, pre: PointStats, f: (x: number) => number, out: OutSpec, margin: number): QLinear {
+function buildLinear(L: Linear, bits: WeightBits, aIn: number, pre: PointStats, f: (x: number) => number, out: OutSpec, margin: number, cap: CapShift): QLinear {
   const { w, scales } = quantizeWeights(L, bits);
   const N = L.out;
   const bias = new Int32Array(N);
@@ -126,7 +138,7 @@ function buildLinear(L: Linear, bits: WeightBits, aIn: number, pre: PointStats, 
   for (let c = 0; c < N; c++) {
     const sa = aIn * scales[c]!;
     bias[c] = clip32(L.b[c]! / sa);
-    const s = shiftFor(pre.colMaxAbs[c]! / sa, 8, true, margin);
+    const s = cap('linear', shiftFor(pre.colMaxAbs[c]! / sa, 8, true, margin));
     shifts[c] = s;
     for (let t = 0; t < 256; t++) {
       const y = f(bucketMid(t, 8, s, true) * sa) / out.scale;
@@ -138,9 +150,9 @@ function buildLinear(L: Linear, bits: WeightBits, aIn: number, pre: PointStats, 
 }
 
 /** LayerNorm as centre → d, Σd² → 1/√, d·inv → per-column γ/β tables. */
-function buildLayerNorm(st: LnStats, H: number, aRes: number, gamma: Float64Array, beta: Float64Array, eps: number, aOut: number, aNextRes: number | null, margin: number, rowMargin: number): QLayerNorm {
+function buildLayerNorm(st: LnStats, H: number, aRes: number, gamma: Float64Array, beta: Float64Array, eps: number, aOut: number, aNextRes: number | null, margin: number, rowMargin: number, cap: CapShift): QLayerNorm {
   // centre: c = H·v − Σv stands for H·(v − mean)/ρ.
-  const sD = shiftFor((H * st.centMax) / aRes, 8, true, margin);
+  const sD = cap('lnCentre', shiftFor((H * st.centMax) / aRes, 8, true, margin));
   const dTab = new Int32Array(256);
   for (let t = 0; t < 256; t++) {
     const ts = t >= 128 ? t - 256 : t;
@@ -150,14 +162,14 @@ function buildLayerNorm(st: LnStats, H: number, aRes: number, gamma: Float64Arra
   // Σd² ≤ H·256² always; calibrated range with a row margin, never above the safe bound.
   // Even shift: the engine can then realise it by scaling d's table by 2^((20 − sQ)/2) (q = Σd² scales by the square).
   const sQodd = Math.min(shiftFor((H * st.varMax) / (uD * uD), 12, false, rowMargin), shiftFor(H * 65536, 12, false, 1));
-  const sQ = Math.min(sQodd + (sQodd % 2), 20);
+  const sQ = cap('lnInv', sQodd + (sQodd % 2), SHIFT_CAPS.lnInv - (SHIFT_CAPS.lnInv % 2)); // even, ≤ 20 = P(12)
   const invTab = new Int32Array(4096);
   for (let t = 0; t < 4096; t++) {
     const q = Math.max(bucketMid(t, 12, sQ, false), 0.5);
     const variance = (q * uD * uD) / H;
     invTab[t] = Math.min(2 ** 22, Math.round((2 ** K_LN * uD) / Math.sqrt(variance + eps)));
   }
-  const sY = shiftFor(st.zMax * 2 ** K_LN, 8, true, margin);
+  const sY = cap('lnOut', shiftFor(st.zMax * 2 ** K_LN, 8, true, margin));
   const t8 = new Int32Array(H * 256);
   const tr = aNextRes === null ? null : new Int32Array(H * 256);
   for (let t = 0; t < 256; t++) {
@@ -184,6 +196,8 @@ export function compileProgram(model: FloatBert, stats: CalibStats, opts: QuantO
   const dh = H / nh;
   const margin = opts.margin ?? 1.25;
   const rowMargin = opts.rowMargin ?? 2;
+  const clamped: Partial<Record<ShiftRole, number>> = {};
+  const cap = shiftCapper(clamped);
   const bits: Record<string, WeightBits> = {};
   for (const n of matmulNames(cfg)) bits[n] = opts.bits?.[n] ?? 8;
   for (const n of Object.keys(opts.bits ?? {})) if (!(n in bits)) throw new ShapeError(`bits given for unknown matmul '${n}' (known: ${matmulNames(cfg).join(', ')})`);
@@ -217,13 +231,13 @@ export function compileProgram(model: FloatBert, stats: CalibStats, opts: QuantO
   const embShifts = new Int32Array(H);
   const embTab = new Int32Array(H * 256);
   for (let c = 0; c < H; c++) {
-    const s = shiftFor(127 + posMax[c]!, 8, true, 1); // exact bound: never wraps
+    const s = cap('linear', shiftFor(127 + posMax[c]!, 8, true, 1)); // exact bound: never wraps
     embShifts[c] = s;
     for (let t = 0; t < 256; t++) embTab[c * 256 + t] = clip32((bucketMid(t, 8, s, true) * wordScale[c]!) / aR0);
   }
   const eps = cfg.layerNormEps;
   const layerRes = (l: number, which: 'ln1' | 'ln2'): number | null => (l < cfg.numLayers ? res(`l${l}.${which}.in`) : null);
-  const embLn = buildLayerNorm(need(stats.ln, 'emb.ln'), H, aR0, W.embLn.gamma, W.embLn.beta, eps, a8('emb.ln.out'), layerRes(0, 'ln1'), margin, rowMargin);
+  const embLn = buildLayerNorm(need(stats.ln, 'emb.ln'), H, aR0, W.embLn.gamma, W.embLn.beta, eps, a8('emb.ln.out'), layerRes(0, 'ln1'), margin, rowMargin, cap);
 
   let aH = a8('emb.ln.out');
   const layers: QLayer[] = [];
@@ -234,9 +248,9 @@ export function compileProgram(model: FloatBert, stats: CalibStats, opts: QuantO
     const aK = a8(p + 'k');
     const aV = a8(p + 'v');
     const aCtx = a8(p + 'ctx');
-    const q = buildLinear(L.q, bits[p + 'q']!, aH, P(p + 'q'), ident, { kind: 'int8', scale: aQ }, margin);
-    const k = buildLinear(L.k, bits[p + 'k']!, aH, P(p + 'k'), ident, { kind: 'int8', scale: aK }, margin);
-    const v = buildLinear(L.v, bits[p + 'v']!, aH, P(p + 'v'), ident, { kind: 'int8', scale: aV }, margin);
+    const q = buildLinear(L.q, bits[p + 'q']!, aH, P(p + 'q'), ident, { kind: 'int8', scale: aQ }, margin, cap);
+    const k = buildLinear(L.k, bits[p + 'k']!, aH, P(p + 'k'), ident, { kind: 'int8', scale: aK }, margin, cap);
+    const v = buildLinear(L.v, bits[p + 'v']!, aH, P(p + 'v'), ident, { kind: 'int8', scale: aV }, margin, cap);
     const score: Requant[] = [];
     const zinv: Requant[] = [];
     const ctx: Requant[] = [];
@@ -250,12 +264,12 @@ export function compileProgram(model: FloatBert, stats: CalibStats, opts: QuantO
       for (let i = 0; i < sc.rowMaxDiff.length; i++) zRel = Math.max(zRel, Math.exp(sc.rowMaxDiff[i]! - C) * sc.rowSum[i]!);
       // exp scale 2^eb so the calibrated largest row sum is about 2^Z_TARGET_BITS.
       const eb = Math.max(4, Math.min(16, Math.floor(Z_TARGET_BITS - Math.log2(zRel))));
-      const sS = shiftFor(sc.maxAbsDiff / uS, 8, true, margin);
+      const sS = cap('score', shiftFor(sc.maxAbsDiff / uS, 8, true, margin));
       const eTab = new Int32Array(256);
       const eMax = Math.round(2 ** eb * Math.E);
       for (let t = 0; t < 256; t++) eTab[t] = Math.min(eMax, Math.round(2 ** eb * Math.exp(bucketMid(t, 8, sS, true) * uS - C)));
       score.push({ bits: 8, shifts: Int32Array.of(sS), channels: 1, tables: [eTab] });
-      const sZ = shiftFor(2 ** eb * zRel, 12, false, rowMargin);
+      const sZ = cap('zinv', shiftFor(2 ** eb * zRel, 12, false, rowMargin));
       const iTab = new Int32Array(4096);
       for (let t = 0; t < 4096; t++) {
         const z = t === 0 ? Math.max(1, 0.75 * 2 ** sZ) : bucketMid(t, 12, sZ, false);
@@ -265,26 +279,26 @@ export function compileProgram(model: FloatBert, stats: CalibStats, opts: QuantO
       let cMax = 0;
       const cs = P(p + 'ctx');
       for (let d = 0; d < dh; d++) cMax = Math.max(cMax, cs.colMaxAbs[hd * dh + d]!);
-      const sC = shiftFor((cMax / aV) * 2 ** K_Z, 8, true, margin);
+      const sC = cap('ctx', shiftFor((cMax / aV) * 2 ** K_Z, 8, true, margin));
       const cTab = new Int32Array(256);
       for (let t = 0; t < 256; t++) cTab[t] = clip8(((bucketMid(t, 8, sC, true) / 2 ** K_Z) * aV) / aCtx);
       ctx.push({ bits: 8, shifts: Int32Array.of(sC), channels: 1, tables: [cTab] });
     }
     const aR1 = res(p + 'ln1.in');
     const aR2 = res(p + 'ln2.in');
-    const o = buildLinear(L.o, bits[p + 'o']!, aCtx, P(p + 'o'), ident, { kind: 'res', scale: aR1 }, margin);
+    const o = buildLinear(L.o, bits[p + 'o']!, aCtx, P(p + 'o'), ident, { kind: 'res', scale: aR1 }, margin, cap);
     const aH1 = a8(p + 'ln1.out');
-    const ln1 = buildLayerNorm(need(stats.ln, p + 'ln1'), H, aR1, L.ln1.gamma, L.ln1.beta, eps, aH1, aR2, margin, rowMargin);
+    const ln1 = buildLayerNorm(need(stats.ln, p + 'ln1'), H, aR1, L.ln1.gamma, L.ln1.beta, eps, aH1, aR2, margin, rowMargin, cap);
     const aF = a8(p + 'act');
-    const ffn1 = buildLinear(L.ffn1, bits[p + 'ffn1']!, aH1, P(p + 'ffn1'), act, { kind: 'int8', scale: aF }, margin);
-    const ffn2 = buildLinear(L.ffn2, bits[p + 'ffn2']!, aF, P(p + 'ffn2'), ident, { kind: 'res', scale: aR2 }, margin);
+    const ffn1 = buildLinear(L.ffn1, bits[p + 'ffn1']!, aH1, P(p + 'ffn1'), act, { kind: 'int8', scale: aF }, margin, cap);
+    const ffn2 = buildLinear(L.ffn2, bits[p + 'ffn2']!, aF, P(p + 'ffn2'), ident, { kind: 'res', scale: aR2 }, margin, cap);
     const aH2 = a8(p + 'ln2.out');
-    const ln2 = buildLayerNorm(need(stats.ln, p + 'ln2'), H, aR2, L.ln2.gamma, L.ln2.beta, eps, aH2, layerRes(l + 1, 'ln1'), margin, rowMargin);
+    const ln2 = buildLayerNorm(need(stats.ln, p + 'ln2'), H, aR2, L.ln2.gamma, L.ln2.beta, eps, aH2, layerRes(l + 1, 'ln1'), margin, rowMargin, cap);
     layers.push({ q, k, v, score, zinv, ctx, o, ln1, ffn1, ffn2, ln2 });
     aH = aH2;
   }
   scales['pool.out'] = 1 / 127;
-  const pooler = buildLinear(W.pooler, bits['pooler']!, aH, P('pool.pre'), Math.tanh, { kind: 'int8', scale: 1 / 127 }, margin);
+  const pooler = buildLinear(W.pooler, bits['pooler']!, aH, P('pool.pre'), Math.tanh, { kind: 'int8', scale: 1 / 127 }, margin, cap);
   const cq = quantizeWeights(W.classifier, 8, true);
   const sCls = cq.scales[0]! / 127;
   const clsBias = new Int32Array(cfg.numLabels);
@@ -300,7 +314,7 @@ export function compileProgram(model: FloatBert, stats: CalibStats, opts: QuantO
     classifier: { k: H, n: cfg.numLabels, bits: 8, w: cq.w, bias: clsBias },
     logitScale: sCls,
     bits,
-    meta: { scales, calibSentences: stats.sentences, calibTokens: stats.tokens, margin, rowMargin, ...(opts.meta ?? {}) },
+    meta: { scales, calibSentences: stats.sentences, calibTokens: stats.tokens, margin, rowMargin, ...(Object.keys(clamped).length > 0 ? { shiftClamps: clamped } : {}), ...(opts.meta ?? {}) },
   };
 }
 

@@ -10,15 +10,15 @@
  *   offline.rounds P2's waits = flushes of the label
  *
  * With T tokens, H hidden, nh heads, I FFN, V vocabulary, N layers, Lb
- * labels, r8 = B + 1 rounds per 8-bit requant (B borrow rounds: one per
- * chunk of the 24-bit shift with the default chain, 2 with `borrow:
- * 'select'` at 3…5 chunks; then the lookup), r12 = 3 per 12-bit one, and
- * R_l = T except R = 1 in the last layer:
- *   rounds = (2 + r8) + LN + Σ_l [ (1 + r8) qkv + (2 + r8) attn + (r8 + r12) softmax
- *            + (1 + r8) proj + 2·LN + 2(1 + r8) ffn ] + (1 + r8) pooler + 1 cls,
- *   LN = 2·r8 + r12 + 1
- *          = 24 + 57·N at chunk 8 (chain, r8 = 4; 708 for BERT-base), 20 + 47·N
- *            with the select (r8 = 3; 584), independent of T.
+ * labels, R_l = T except R = 1 in the last layer, and r_role the rounds of
+ * one requant of that role (forward.ts: B borrow rounds for the bits its
+ * shift cap leaves, then the lookup; rL = rC = 3, rX = 3 with the default
+ * select (4 with the chain), r12 = 2 at chunk 8):
+ *   rounds = (2 + rL) + LN + Σ_l [ (1 + rL) qkv + (2 + rX) attn + (rL + r12) softmax
+ *            + (1 + rL) proj + 2·LN + 2(1 + rL) ffn ] + (1 + rL) pooler + 1 cls,
+ *   LN = rC + r12 + 1 + rL
+ *          = 19 + 44·N at chunk 8 (select; 547 for BERT-base), 19 + 45·N
+ *            with the chain (559), independent of T.
  * Bytes are summed term by term below (linear in the element counts). A
  * LayerNorm's residual output hr is never opened on its own: the proj and
  * FFN2 requants open o + hr and g + hr as one value; its centred d is never
@@ -27,7 +27,8 @@
 import { requantCost } from '../mpc/lut/requant.js';
 import type { ProtocolCost } from '../mpc/cost.js';
 import type { PublicShape, SecureOptions } from './forward.js';
-import { shiftPlans } from './forward.js';
+import { ROLE_BITS, shiftPlans } from './forward.js';
+import type { ShiftRole } from '../model/intops.js';
 import { publicShift } from './dealer-model.js';
 import { embedFactors } from './embed.js';
 
@@ -49,16 +50,17 @@ export interface ForwardCost {
 const sum = (c: ProtocolCost['online']): number => c.messages.reduce((a, m) => a + m.bytes, 0);
 
 export function secureForwardCost(sh: PublicShape, T: number, opts: SecureOptions = {}): ForwardCost {
-  const { CH8, CH12 } = shiftPlans(opts);
+  const plans = shiftPlans(opts);
   const { hidden: H, heads: nh, intermediate: I, vocab: V, labels: Lb, layers: N } = sh;
   const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
   const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
-  const rq = (n: number, bits: number, outputs: number, sumCols?: number, unopened?: readonly number[]): { on: number; off: number; rounds: number } => {
-    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, ...(bits === 12 ? CH12 : CH8), rowSumsOfLast: sumCols, unopened });
+  const rq = (role: ShiftRole, n: number, outputs: number, sumCols?: number, unopened?: readonly number[]): { on: number; off: number; rounds: number } => {
+    const bits = ROLE_BITS[role];
+    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, ...plans[role], rowSumsOfLast: sumCols, unopened });
     return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
   };
-  const r8 = rq(1, 8, 1).rounds;
-  const r12 = rq(1, 12, 1).rounds;
+  /** Rounds of one requant of each role (B borrow rounds + 1). */
+  const r = Object.fromEntries(Object.keys(plans).map((k) => [k, rq(k as ShiftRole, 1, 1).rounds])) as Record<ShiftRole, number>;
   const add = (label: Label, on: number, off: number): void => {
     L[label].online.bytes += on;
     L[label].offline.bytes += off;
@@ -68,54 +70,54 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: SecureOption
     L[label].offline.rounds += flushes;
   };
   /** sumCols: the last output opens as row sums of this many columns (Σ 2^k·d², Σ E); unopened: outputs opened later or never. */
-  const requant = (label: Label, n: number, bits: number, outputs: number, sumCols?: number, unopened?: readonly number[]): void => {
-    const c = rq(n, bits, outputs, sumCols, unopened);
+  const requant = (label: Label, role: ShiftRole, n: number, outputs: number, sumCols?: number, unopened?: readonly number[]): void => {
+    const c = rq(role, n, outputs, sumCols, unopened);
     add(label, c.on, c.off);
   };
   /** matmulW / matmul / mul / embed: m·n outputs: 4·m·n each way online, 4·m·n offline. */
   const product = (label: Label, outputs: number): void => add(label, 8 * outputs, 4 * outputs);
-  const ln = (r: number, residual: boolean): void => {
-    requant('ln', r * H, 8, 3, H, [0, 1]); // d and d·ρ unopened, Σ 2^k·d² as row sums
-    requant('ln', r, 12, 1);
-    add('ln', 8 * r * H, 0); // d·(1/σ) opened (mul-prescaled.ts: no triple)
-    requant('ln', r * H, 8, residual ? 2 : 1, undefined, residual ? [1] : []); // hr opens inside proj / FFN2's requant
-    rounds('ln', 2 * r8 + r12 + 1, 1);
+  const ln = (rows: number, residual: boolean): void => {
+    requant('ln', 'lnCentre', rows * H, 3, H, [0, 1]); // d and d·ρ unopened, Σ 2^k·d² as row sums
+    requant('ln', 'lnInv', rows, 1);
+    add('ln', 8 * rows * H, 0); // d·(1/σ) opened (mul-prescaled.ts: no triple)
+    requant('ln', 'lnOut', rows * H, residual ? 2 : 1, undefined, residual ? [1] : []); // hr opens inside proj / FFN2's requant
+    rounds('ln', r.lnCentre + r.lnInv + 1 + r.lnOut, 1);
   };
 
   // Two inputs (embed.ts: one-hots of a and b, id = a·B + b): P1, P2 → C a mask key each, C → P1, P2 the masked one-hots.
   const { A, B } = embedFactors(V);
   add('embed', 2 * 4 * T * (A + B) + 2 * 2 * 16, 0);
   add('embed', 8 * T * H, 4 * (A + B + 1) * T * H); // the lookup's opening; its dealt F, G and c
-  requant('embed', T * H, 8, 1);
-  rounds('embed', 1 + 1 + r8, 1);
+  requant('embed', 'linear', T * H, 1);
+  rounds('embed', 1 + 1 + r.linear, 1);
   ln(T, N > 0);
   for (let l = 0; l < N; l++) {
     const R = l === N - 1 ? 1 : T;
     product('qkv', R * H + 2 * T * H);
-    requant('qkv', R * H, 8, 1);
-    requant('qkv', 2 * T * H, 8, 1);
-    rounds('qkv', 1 + r8, 1);
+    requant('qkv', 'linear', R * H, 1);
+    requant('qkv', 'linear', 2 * T * H, 1);
+    rounds('qkv', 1 + r.linear, 1);
     product('attn', nh * R * T); // Q_h·K_hᵀ
     add('attn', 8 * R * H, 4 * (2 * R * H + R * T * H + nh * R * T)); // diag(1/Z)·E·V (matmul-rowscale.ts)
-    requant('attn', R * H, 8, 1);
-    rounds('attn', 1 + 1 + r8, 2);
-    requant('softmax', nh * R * T, 8, 2, T);
-    requant('softmax', nh * R, 12, 1);
-    rounds('softmax', r8 + r12, 1);
+    requant('attn', 'ctx', R * H, 1);
+    rounds('attn', 1 + 1 + r.ctx, 2);
+    requant('softmax', 'score', nh * R * T, 2, T);
+    requant('softmax', 'zinv', nh * R, 1);
+    rounds('softmax', r.score + r.zinv, 1);
     product('proj', R * H);
-    requant('proj', R * H, 8, 1);
-    rounds('proj', 1 + r8, 1);
+    requant('proj', 'linear', R * H, 1);
+    rounds('proj', 1 + r.linear, 1);
     ln(R, true);
     product('ffn', R * I);
-    requant('ffn', R * I, 8, 1);
+    requant('ffn', 'linear', R * I, 1);
     product('ffn', R * H);
-    requant('ffn', R * H, 8, 1);
-    rounds('ffn', 2 * (1 + r8), 2);
+    requant('ffn', 'linear', R * H, 1);
+    rounds('ffn', 2 * (1 + r.linear), 2);
     ln(R, l < N - 1);
   }
   product('pooler', H);
-  requant('pooler', H, 8, 1);
-  rounds('pooler', 1 + r8, 1);
+  requant('pooler', 'linear', H, 1);
+  rounds('pooler', 1 + r.linear, 1);
   product('cls', Lb);
   add('cls', 2 * 4 * Lb, 0); // P1 → C and P2 → C
   rounds('cls', 1, 1);

@@ -23,7 +23,7 @@
  * Only P0 ever builds this object; P1/P2 see its effect as uniform shares.
  */
 import { FormatError } from '../errors.js';
-import type { MatW, Requant } from '../model/intops.js';
+import { SHIFT_CAPS, type MatW, type Requant, type ShiftRole } from '../model/intops.js';
 import type { IntProgram, QLayerNorm } from '../model/program.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 
@@ -74,17 +74,24 @@ export interface DealerModel {
   classifier: { k: number; n: number; w: Uint32Array; bias: Uint32Array };
 }
 
-/** Exponent of the factor 2^(P(n) − s) for shift index i of a requant. */
-function expOf(rq: Requant, i: number, what: string): number {
+/**
+ * Exponent of the factor 2^(P(n) − s) for shift index i of a requant. The
+ * shift must be within its role's public cap: the engine treats the low
+ * P(n) − cap bits of the scaled value as zeros (forward.ts shiftPlans), so a
+ * program compiled without the caps would give wrong results, not just
+ * imprecise ones.
+ */
+function expOf(rq: Requant, i: number, what: string, role: ShiftRole): number {
   const s = rq.shifts[rq.shifts.length === 1 ? 0 : i]!;
   const e = publicShift(rq.bits) - s;
   if (e < 0 || e > 31) throw new FormatError(`${what}: shift ${s} exceeds the public shift ${publicShift(rq.bits)} of a ${rq.bits}-bit index`);
+  if (s > SHIFT_CAPS[role]) throw new FormatError(`${what}: shift ${s} exceeds the public cap ${SHIFT_CAPS[role]} of ${role} requants (intops SHIFT_CAPS); recompile the model with this version`);
   return e;
 }
 
 /** Per-column exponents (length cols) of a requant's shifts. */
-function colExps(rq: Requant, cols: number, what: string): number[] {
-  return Array.from({ length: cols }, (_, c) => expOf(rq, c, what));
+function colExps(rq: Requant, cols: number, what: string, role: ShiftRole): number[] {
+  return Array.from({ length: cols }, (_, c) => expOf(rq, c, what, role));
 }
 
 /**
@@ -120,8 +127,8 @@ function scaledLinear(m: MatW, exps: readonly number[], tables: DealerTable[]): 
 }
 
 function prepareLn(ln: QLayerNorm, H: number, residualExp: number | undefined, what: string): DealerLn {
-  const outExps = colExps(ln.out, H, `${what}.out`);
-  const invExp = expOf(ln.inv, 0, `${what}.inv`);
+  const outExps = colExps(ln.out, H, `${what}.out`, 'lnOut');
+  const invExp = expOf(ln.inv, 0, `${what}.inv`, 'lnInv');
   const centre = [scaledTable(ln.centre, 0, H, outExps), scaledTable(ln.centre, 0, H, invExp, (d) => Math.imul(d, d))];
   const out = [scaledTable(ln.out, 0, H, 0)];
   if (ln.out.tables.length > 1) {
@@ -138,26 +145,26 @@ export function prepareDealerModel(p: IntProgram): DealerModel {
   const nh = c.heads;
   const dh = H / nh;
   const I = c.intermediate;
-  const embExps = colExps(p.emb.rq, H, 'emb');
+  const embExps = colExps(p.emb.rq, H, 'emb', 'linear');
   const w = new Uint32Array(c.vocabSize * H);
   for (let v = 0; v < c.vocabSize; v++) for (let j = 0; j < H; j++) w[v * H + j] = (p.emb.word[v * H + j]! << embExps[j]!) >>> 0;
   const term = new Uint32Array(c.maxPositions * H);
   for (let t = 0; t < c.maxPositions; t++) for (let j = 0; j < H; j++) term[t * H + j] = (p.emb.posTerm[t * H + j]! << embExps[j]!) >>> 0;
-  const centreExp = (ln: QLayerNorm, what: string): number => expOf(ln.centre, 0, what);
+  const centreExp = (ln: QLayerNorm, what: string): number => expOf(ln.centre, 0, what, 'lnCentre');
   const emb = { w, term, tables: [scaledTable(p.emb.rq, 0, H, centreExp(p.embLn, 'emb.ln.centre'))] };
   const embLn = prepareLn(p.embLn, H, p.layers.length > 0 ? centreExp(p.layers[0]!.ln1, 'l0.ln1.centre') : undefined, 'emb.ln');
   const layers = p.layers.map((L, l): DealerLayer => {
     const n = `l${l}`;
     const lin = (q: { mm: MatW; rq: Requant }, cols: number, tabExps: readonly number[] | number, what: string): DealerLinear =>
-      scaledLinear(q.mm, colExps(q.rq, cols, what), [scaledTable(q.rq, 0, cols, tabExps)]);
-    const scoreExps = Array.from({ length: H }, (_, j) => expOf(L.score[Math.floor(j / dh)]!, 0, `${n}.score`));
+      scaledLinear(q.mm, colExps(q.rq, cols, what, 'linear'), [scaledTable(q.rq, 0, cols, tabExps)]);
+    const scoreExps = Array.from({ length: H }, (_, j) => expOf(L.score[Math.floor(j / dh)]!, 0, `${n}.score`, 'score'));
     const next = p.layers[l + 1];
     return {
       q: lin(L.q, H, scoreExps, `${n}.q`),
       k: lin(L.k, H, 0, `${n}.k`),
       v: lin(L.v, H, 0, `${n}.v`),
-      score: L.score.map((rq, h) => [scaledTable(rq, 0, 1, 0), scaledTable(rq, 0, 1, expOf(L.zinv[h]!, 0, `${n}.zinv`))]),
-      zinv: L.zinv.map((rq, h) => [scaledTable(rq, 0, 1, expOf(L.ctx[h]!, 0, `${n}.ctx`))]),
+      score: L.score.map((rq, h) => [scaledTable(rq, 0, 1, 0), scaledTable(rq, 0, 1, expOf(L.zinv[h]!, 0, `${n}.zinv`, 'zinv'))]),
+      zinv: L.zinv.map((rq, h) => [scaledTable(rq, 0, 1, expOf(L.ctx[h]!, 0, `${n}.ctx`, 'ctx'))]),
       ctx: L.ctx.map((rq) => [scaledTable(rq, 0, 1, 0)]),
       o: lin(L.o, H, centreExp(L.ln1, `${n}.ln1.centre`), `${n}.o`),
       ln1: prepareLn(L.ln1, H, centreExp(L.ln2, `${n}.ln2.centre`), `${n}.ln1`),
@@ -166,7 +173,7 @@ export function prepareDealerModel(p: IntProgram): DealerModel {
       ln2: prepareLn(L.ln2, H, next ? centreExp(next.ln1, `l${l + 1}.ln1.centre`) : undefined, `${n}.ln2`),
     };
   });
-  const pooler = scaledLinear(p.pooler.mm, colExps(p.pooler.rq, H, 'pooler'), [scaledTable(p.pooler.rq, 0, H, 0)]);
+  const pooler = scaledLinear(p.pooler.mm, colExps(p.pooler.rq, H, 'pooler', 'linear'), [scaledTable(p.pooler.rq, 0, H, 0)]);
   const cm = p.classifier;
   const cw = new Uint32Array(cm.k * cm.n);
   for (let i = 0; i < cw.length; i++) cw[i] = cm.w[i]! >>> 0;

@@ -183,8 +183,8 @@ export interface RequantStepOptions {
   outMask?: SV;
 }
 
-/** How a requant resolves its public shift: chunk width and borrow protocol (requant.ts). */
-export type ShiftPlan = Pick<RequantSpec, 'chunk' | 'borrow'>;
+/** How a requant resolves its public shift: chunk width, borrow protocol and the low bits known to be zero (requant.ts). */
+export type ShiftPlan = Pick<RequantSpec, 'chunk' | 'borrow' | 'zeroLow'>;
 
 /**
  * Requant with an n-bit index at the public shift 32 − n and `outputs` tables
@@ -192,7 +192,7 @@ export type ShiftPlan = Pick<RequantSpec, 'chunk' | 'borrow'>;
  */
 export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, shift: ShiftPlan, opts: RequantStepOptions = {}): SeqStep {
   const [rows, cols] = y.shape;
-  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk: shift.chunk, borrow: shift.borrow, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
+  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk: shift.chunk, borrow: shift.borrow, zeroLow: shift.zeroLow, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
   // A row-summed last output is rows×1 (requant.ts `rowSumsOfLast`).
   const shape = (k: number): [number, number] => (opts.rowSumsOfLast && k === outputs - 1 ? [rows, 1] : [rows, cols]);
   const { plus, outMask } = opts;

@@ -4,36 +4,42 @@
  * public shape (layers, H, heads, FFN, vocabulary, labels, T); P0 passes its
  * DealerModel (dealer-model.ts) and never sees a value derived from the input.
  *
- * Rounds (online, P1/P2): a requant with an 8-bit index costs B borrow
- * rounds + 1 lookup round, r8 = B + 1: at the default chunk 8 the default
- * chain takes B = 3 (one round per 8-bit chunk of the 24-bit shift,
- * borrow-chain.ts), `borrow: 'select'` B = 2 (borrow-select.ts); a 12-bit
- * requant takes 2 + 1 = 3; products and matmuls 1; the rest is local.
- *   embed   input 1 (the client's two masked one-hots, embed.ts) · X·W+P 1 · requant r8
- *   ln      centre requant r8 (outputs d and 2^k·d², so Σd² is local) ·
- *           inverse-sqrt requant 3 · d·inv 1 · output requant r8 = 2·r8 + 4
+ * Rounds (online, P1/P2): a requant costs B borrow rounds + 1 lookup round.
+ * Its public shift is P(n) = 32 − n, but only the bits of its role's public
+ * shift cap need the borrow (shiftPlans; intops SHIFT_CAPS): at the default
+ * chunk 8 (chains, borrow-chain.ts, but for the context)
+ *   rL = 3  linear (embedding, q/k/v, proj, FFN, pooler), score, LN out:
+ *           cap 16, 2 links of 8
+ *   rC = 3  LN centre: cap 20, 2 links of 10
+ *   rX = 3  context (E·V)·(1/Z): cap 24, 3 chunks, carry select (default
+ *           borrow; 2 rounds, borrow-select.ts); `borrow: 'chain'`: 4
+ *   r12 = 2 the 12-bit reciprocals (LN inverse sqrt, softmax 1/Z): cap 15, 1 link
+ * products and matmuls 1; the rest is local.
+ *   embed   input 1 (the client's two masked one-hots, embed.ts) · X·W+P 1 · requant rL
+ *   ln      centre requant rC (outputs d and 2^k·d², so Σd² is local) ·
+ *           inverse-sqrt requant r12 · d·inv 1 · output requant rL = 9
  *           (its residual output hr is not opened: the next proj / FFN2
  *           requant opens o + hr, g + hr as one value)
- *   qkv     three matmulW in 1 round · three requants in lockstep r8 = 1 + r8
+ *   qkv     three matmulW in 1 round · three requants in lockstep rL = 4
  *   attn    Q_h·K_hᵀ (all heads) 1 · diag(1/Z)·E·V 1 (E·V never opened,
- *           matmul-rowscale.ts) · context requants r8          = 2 + r8
- *   softmax exp requants r8 (outputs E and 2^k·E) · Σ E → 1/Z requants 3 = r8 + 3
- *   proj    matmulW 1 · requant r8                             = 1 + r8
- *   ffn     matmulW 1 · requant r8 · matmulW 1 · requant r8    = 2 + 2·r8
- *   per encoder layer 17 + 10·r8: 57 (chain), 47 (select)
- *   pooler  matmulW 1 · requant r8;  cls  matmulW 1, then the output to C.
- * Total (P1 and P2): (2 + r8) + (2·r8 + 4) + (17 + 10·r8)·layers + (1 + r8) + 1
- *   = 8 + 4·r8 + (17 + 10·r8)·layers: 24 + 57·layers (chain), 20 + 47·layers
- *   (select); cost.ts has bytes.
+ *           matmul-rowscale.ts) · context requants rX             = 5 (chain 6)
+ *   softmax exp requants rL (outputs E and 2^k·E) · Σ E → 1/Z requants r12 = 5
+ *   proj    matmulW 1 · requant rL                                 = 4
+ *   ffn     matmulW 1 · requant rL · matmulW 1 · requant rL        = 8
+ *   per encoder layer 44 (chain: 45)
+ *   pooler  matmulW 1 · requant rL;  cls  matmulW 1, then the output to C.
+ * Total (P1 and P2): 5 + 9 + 44·layers + 4 + 1 = 19 + 44·layers (547 for
+ *   BERT-base; chain 19 + 45·layers, 559); cost.ts has bytes.
  */
 import { ProtocolError } from '../errors.js';
 import { embedFactors } from './embed.js';
 import type { Offline } from '../mpc/dealer.js';
 import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
-import type { DealerLn, DealerModel } from './dealer-model.js';
+import { publicShift, type DealerLn, type DealerModel } from './dealer-model.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embedStep, inputStep, linearStep, matmulRowScaleStep, matmulStep, mulPrescaledStep, requantStep, type Engine, type ShiftPlan } from './engine.js';
 import type { Borrow } from '../mpc/lut/requant.js';
+import { SHIFT_CAPS, type ShiftRole } from '../model/intops.js';
 import { broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
 /** What every party knows about the model: its shape (T, also public, is passed per sentence). */
@@ -94,37 +100,58 @@ export async function shareWeights(off: Offline, sh: PublicShape, model?: Dealer
 
 /**
  * The forward's borrow protocol unless SecureOptions.borrow says otherwise.
- * Why the chain: measured at BERT-base (2026-12-04, 2 cores, loopback), the
- * select takes 124 fewer rounds (584 against 708) but 13 MB more (276 MB,
- * which leaves the 30× byte ratio to CrypTen at 29×) and more table reads
- * (3.32 s against 3.18 s online); computed, it is about even on a LAN (4.7
- * against 4.6 s) and ahead on a WAN (37.7 against 42.0 s). Deployments
- * across a WAN should pass `borrow: 'select'`.
+ * Why the select: with the shift caps only the context requant has 3 links
+ * (the others have 2, where the select does not apply), so the select saves
+ * one round per layer for 3 extra opened bits per context element. Measured
+ * at BERT-base (2026-12-04, 2 cores, loopback): 547 against 559 rounds,
+ * 259.3 against 258.5 MB, online time within run-to-run noise (3.11 and
+ * 3.21 s).
  */
-export const DEFAULT_BORROW: Borrow = 'chain';
+export const DEFAULT_BORROW: Borrow = 'select';
 
 /** Public protocol options (all parties must agree). */
 export interface SecureOptions {
   /**
-   * Borrow chunk of the requants with 8-bit indices (public shift 24). 8
-   * (default): 3 chunks, packed bit tables of 32 + 64 + 64 bytes per
-   * element; 12: 2 chunks, 512 + 1024 bytes per element.
+   * Borrow chunk of the requants with 8-bit indices (public shift 24, of
+   * which the shift caps leave 16 bits to resolve, 24 for the context
+   * requant). 8 (default): 2 chunks (packed bit tables of 32 + 64 bytes per
+   * element), 3 for the context; 12: 2 chunks everywhere. The LayerNorm
+   * centre's 20 bits use chunks of at least 10 (2 links).
    */
   chunk?: number;
   /**
-   * Borrow protocol of those requants (requant.ts): 'chain' (default,
-   * DEFAULT_BORROW: one round per chunk, K table reads: 3 rounds at chunk 8)
-   * or 'select' (2 rounds at 3…5 chunks, 2K reads).
+   * Borrow protocol of those requants (requant.ts): 'select' (default,
+   * DEFAULT_BORROW: 2 rounds at 3…5 chunks, 2K table reads; fewer chunks chain)
+   * or 'chain' (one round per chunk, K table reads).
    */
   borrow?: Borrow;
 }
 
-/** Chunk of the 12-bit-index requants (public shift 20 = 2 rounds of 10 bits; per-row tensors, so cheap). */
-export const CHUNK12 = 10;
+/** Index width of each requant role's table (the 12-bit ones are per row: reciprocals of Σd² and Σ E). */
+export const ROLE_BITS: Record<ShiftRole, 8 | 12> = { linear: 8, score: 8, lnCentre: 8, lnOut: 8, ctx: 8, lnInv: 12, zinv: 12 };
 
-/** The shift plans of the forward's requants: 8-bit indices as `opts` says, 12-bit ones chained at CHUNK12 (cost.ts uses the same). */
-export function shiftPlans(opts: SecureOptions): { CH8: ShiftPlan; CH12: ShiftPlan } {
-  return { CH8: { chunk: opts.chunk ?? 8, borrow: opts.borrow ?? DEFAULT_BORROW }, CH12: { chunk: CHUNK12 } };
+/** Smallest chunk of the LayerNorm centre's borrow (its cap leaves 20 bits: 2 links of 10). */
+export const CENTRE_CHUNK = 10;
+
+/**
+ * The shift plans of the forward's requants, per role (cost.ts uses the
+ * same). Every requant shifts by the public P(n) = 32 − n, but its value is
+ * y·2^(P − s) with the secret s at most its role's public cap (intops
+ * SHIFT_CAPS), so its low P − cap bits are zeros and only the cap's bits
+ * need the borrow (`zeroLow`). 8-bit indices chain at `opts.chunk` (the
+ * centre at ≥ CENTRE_CHUNK); the 12-bit ones are per row, so one link of
+ * the whole cap (15 bits: 4 KB of bit table per row) is cheap.
+ */
+export function shiftPlans(opts: SecureOptions): Record<ShiftRole, ShiftPlan> {
+  const chunk = opts.chunk ?? 8;
+  const borrow = opts.borrow ?? DEFAULT_BORROW;
+  const plan = (role: ShiftRole): ShiftPlan => {
+    const n = ROLE_BITS[role];
+    const zeroLow = publicShift(n) - SHIFT_CAPS[role];
+    if (n === 12) return { chunk: SHIFT_CAPS[role], zeroLow };
+    return { chunk: role === 'lnCentre' ? Math.max(chunk, CENTRE_CHUNK) : chunk, borrow, zeroLow };
+  };
+  return Object.fromEntries(Object.keys(SHIFT_CAPS).map((r) => [r, plan(r as ShiftRole)])) as Record<ShiftRole, ShiftPlan>;
 }
 
 /**
@@ -174,17 +201,17 @@ function scaledByRowMask(t: DealerTable, rho: Uint32Array, H: number): DealerTab
  * unopened shares, and d·(1/σ) = d·m − d·ρ opens in one round
  * (mul-prescaled.ts) instead of an opening of d and a masked product.
  */
-async function layerNorm(E: Engine, v: SV, residual: boolean, { CH8, CH12 }: ReturnType<typeof shiftPlans>, D?: DealerLn): Promise<SV[]> {
+async function layerNorm(E: Engine, v: SV, residual: boolean, plans: Record<ShiftRole, ShiftPlan>, D?: DealerLn): Promise<SV[]> {
   const [rows, H] = v.shape;
   if (D && D.out.length !== (residual ? 2 : 1)) throw new ProtocolError('layerNorm: residual outputs do not match the program');
   const c = await centre(v);
   const rho = await E.mask(rows, 1); // 1/σ's mask, known to P0 before the centre tables
   const centreTables = D && [D.centre[0]!, scaledByRowMask(D.centre[0]!, rho.r, H), D.centre[1]!];
   // 2^k·d² is only summed: its output opens as the row sums Σ 2^k·d² directly.
-  const [[d, dRho, q]] = await E.lockstep('ln', [requantStep(c, 8, 3, centreTables, CH8, { rowSumsOfLast: true, unopened: [0, 1] })]);
-  const [[inv]] = await E.lockstep('ln', [requantStep(q!, 12, 1, D?.inv, CH12, { outMask: rho })]);
+  const [[d, dRho, q]] = await E.lockstep('ln', [requantStep(c, 8, 3, centreTables, plans.lnCentre, { rowSumsOfLast: true, unopened: [0, 1] })]);
+  const [[inv]] = await E.lockstep('ln', [requantStep(q!, 12, 1, D?.inv, plans.lnInv, { outMask: rho })]);
   const [y] = await E.round('ln', [mulPrescaledStep(d!, dRho!, broadcastRows(inv!, H))]);
-  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, CH8, { unopened: residual ? [1] : [] })]);
+  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, plans.lnOut, { unopened: residual ? [1] : [] })]);
   await E.flush('ln');
   return outs!;
 }
@@ -195,7 +222,7 @@ async function layerNorm(E: Engine, v: SV, residual: boolean, { CH8, CH12 }: Ret
  */
 export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: WeightShares, model?: DealerModel, opts: SecureOptions = {}): Promise<void> {
   const plans = shiftPlans(opts);
-  const { CH8, CH12 } = plans;
+  const { linear: LIN } = plans;
   const H = sh.hidden;
   const nh = sh.heads;
   const dh = H / nh;
@@ -207,7 +234,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
   const { A, B } = embedFactors(sh.vocab);
   const [xa, xb] = await E.round('embed', [inputStep(T, A), inputStep(T, B)]);
   const [e] = await E.round('embed', [embedStep(xa!, xb!, ws.emb, M?.emb.term.subarray(0, T * H))]);
-  const [[v0]] = await E.lockstep('embed', [requantStep(e!, 8, 1, M?.emb.tables, CH8)]);
+  const [[v0]] = await E.lockstep('embed', [requantStep(e!, 8, 1, M?.emb.tables, LIN)]);
   await E.flush('embed');
   let [h8, hr] = (await layerNorm(E, v0!, sh.layers > 0, plans, M?.embLn)) as [SV, SV | undefined];
 
@@ -218,7 +245,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // Last layer: only query row 0 ([CLS]) after K and V, as in the reference.
     const R = last ? 1 : T;
     const [q0, k0, v0l] = await E.round('qkv', [linearStep(firstRows(h8, R), W.q, D?.q.bias), linearStep(h8, W.k, D?.k.bias), linearStep(h8, W.v, D?.v.bias)]);
-    const [[q], [k], [v]] = await E.lockstep('qkv', [requantStep(q0!, 8, 1, D?.q.tables, CH8), requantStep(k0!, 8, 1, D?.k.tables, CH8), requantStep(v0l!, 8, 1, D?.v.tables, CH8)]);
+    const [[q], [k], [v]] = await E.lockstep('qkv', [requantStep(q0!, 8, 1, D?.q.tables, LIN), requantStep(k0!, 8, 1, D?.k.tables, LIN), requantStep(v0l!, 8, 1, D?.v.tables, LIN)]);
     await E.flush('qkv');
 
     const Qh = heads.map((h) => sliceCols(q!, h * dh, dh));
@@ -230,33 +257,33 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // one protocol call each with per-head tables: same material and bytes as
     // one call per head, but one large kernel call instead of nh small ones.
     // 2^k·E is only summed: its output opens as the row sums Σ 2^k·E (the Z of every head's rows).
-    const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 8, 2, headTables(D?.score), CH8, { rowSumsOfLast: true })]);
-    const [[inv]] = await E.lockstep('softmax', [requantStep(Zs!, 12, 1, headTables(D?.zinv), CH12)]);
+    const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 8, 2, headTables(D?.score), plans.score, { rowSumsOfLast: true })]);
+    const [[inv]] = await E.lockstep('softmax', [requantStep(Zs!, 12, 1, headTables(D?.zinv), plans.zinv)]);
     await E.flush('softmax');
     // Y_h = diag(1/Z_h)·(E_h·V_h) in one opening: E_h·V_h itself is never opened.
     const Yh = await E.round('attn', heads.map((h) => matmulRowScaleStep(rowBlock(Es!, h * R, R), Vh[h]!, rowBlock(inv!, h * R, R))));
     const Ys = stackRows(Yh);
-    const [[Cs]] = await E.lockstep('attn', [requantStep(Ys, 8, 1, headTables(D?.ctx), CH8)]);
+    const [[Cs]] = await E.lockstep('attn', [requantStep(Ys, 8, 1, headTables(D?.ctx), plans.ctx)]);
     const ctx = concatCols(heads.map((h) => rowBlock(Cs!, h * R, R)));
     await E.flush('attn');
 
     const [o0] = await E.round('proj', [linearStep(ctx, W.o, D?.o.bias)]);
     // o + hr opens as one value: the residual has no opening of its own.
-    const [[v1]] = await E.lockstep('proj', [requantStep(o0!, 8, 1, D?.o.tables, CH8, { plus: firstRows(hr!, R) })]);
+    const [[v1]] = await E.lockstep('proj', [requantStep(o0!, 8, 1, D?.o.tables, LIN, { plus: firstRows(hr!, R) })]);
     await E.flush('proj');
     [h8, hr] = (await layerNorm(E, v1!, true, plans, D?.ln1)) as [SV, SV];
 
     const [f0] = await E.round('ffn', [linearStep(h8, W.ffn1, D?.ffn1.bias)]);
-    const [[f]] = await E.lockstep('ffn', [requantStep(f0!, 8, 1, D?.ffn1.tables, CH8)]);
+    const [[f]] = await E.lockstep('ffn', [requantStep(f0!, 8, 1, D?.ffn1.tables, LIN)]);
     await E.flush('ffn'); // two flushes: FFN1's tables alone are ~1 GB at BERT-base shape
     const [g0] = await E.round('ffn', [linearStep(f!, W.ffn2, D?.ffn2.bias)]);
-    const [[v2]] = await E.lockstep('ffn', [requantStep(g0!, 8, 1, D?.ffn2.tables, CH8, { plus: hr })]);
+    const [[v2]] = await E.lockstep('ffn', [requantStep(g0!, 8, 1, D?.ffn2.tables, LIN, { plus: hr })]);
     await E.flush('ffn');
     [h8, hr] = (await layerNorm(E, v2!, !last, plans, D?.ln2)) as [SV, SV | undefined];
   }
 
   const [p0] = await E.round('pooler', [linearStep(firstRows(h8, 1), ws.pooler, M?.pooler.bias)]);
-  const [[pooled]] = await E.lockstep('pooler', [requantStep(p0!, 8, 1, M?.pooler.tables, CH8)]);
+  const [[pooled]] = await E.lockstep('pooler', [requantStep(p0!, 8, 1, M?.pooler.tables, LIN)]);
   await E.flush('pooler');
   const [logits] = await E.round('cls', [linearStep(pooled!, ws.classifier, M?.classifier.bias)]);
   await E.flush('cls');

@@ -68,6 +68,40 @@ describe('requant equals intops.requant', () => {
     });
   }
 
+  for (const [bits, z, chunk, borrow, rounds] of [
+    [8, 8, 8, 'chain', 3],
+    [8, 8, 8, 'select', 3],
+    [8, 4, 10, 'chain', 3],
+    [8, 0, 8, 'select', 3],
+    [12, 5, 15, 'chain', 2],
+    [8, 24, 8, 'chain', 1],
+  ] as [number, number, number, 'chain' | 'select', number][]) {
+    const s = 32 - bits;
+    it(`zeroLow ${z} (y a multiple of 2^${z}), n=${bits}, s=${s}, chunk ${chunk}, ${borrow}: ${rounds} round(s); cost exact`, async () => {
+      const rows = 24, cols = 6;
+      const y = accumulators(rows * cols, s, bits).map((v) => v & -(2 ** z));
+      y[4] = -(2 ** z); // −1 at the kept bits: every borrow 1
+      y[5] = 2 ** z; // the smallest nonzero value
+      const rq: Requant = { bits, shifts: Int32Array.of(s), channels: cols, tables: [tables(bits, cols, gelu, 7)] };
+      const [want] = intRequant(y, cols, rq, true);
+      const spec: RequantSpec = { s, bits, outputs: 1, l: 32, chunk, borrow, zeroLow: z };
+      const { outs, cl } = await runLut([{ l: 32, shape: [rows, cols], value: u32(y) }], {
+        offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? [{ data: u32(rq.tables[0]!), channels: cols }] : undefined),
+        online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, spec),
+      });
+      expect(big(outs[0]!)).toEqual(big(u32(want!)));
+      expectCost(cl, requantCost({ n: rows * cols, w: 32, ...spec }));
+      expect(cl.P1.acct.get('online', 'proto').rounds).toBe(rounds);
+    });
+  }
+
+  it('zeroLow outside 0…s is refused', async () => {
+    const y = { l: 32 as const, shape: [2, 2], m: new Uint32Array(4), r: new Uint32Array(4) };
+    const seq = { party: {}, next: () => ({}) } as unknown as RoundSeq;
+    await expect(requant(seq, y, { s: S_MAX, bits: 8, outputs: 1, l: 32, zeroLow: S_MAX + 1 })).rejects.toThrow(/zeroLow=25 must be an integer in 0…24/);
+    await expect(requant(seq, y, { s: S_MAX, bits: 8, outputs: 1, l: 32, zeroLow: 1.5 })).rejects.toThrow(/zeroLow=1.5/);
+  });
+
   it('a last output opened as row sums: the sums of intops.requant\'s rows, at rows·4 bytes; cost exact', async () => {
     const rows = 12, cols = 10, bits = 8;
     const y = accumulators(rows * cols, S_MAX, bits);

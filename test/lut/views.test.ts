@@ -123,6 +123,19 @@ describe('view independence (chi-square, fail at p < 1e-6)', () => {
     });
   }
 
+  it('requant with zeroLow 8 (the engine\'s capped shifts: y a multiple of 2^8, 2 links)', async () => {
+    const spec = { s: 24, bits: 8, outputs: 1, l: 8 as RingBits, zeroLow: 8 };
+    const mk = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [{ l: 32, shape: [N / 8, 8], value: constant(32, v) }],
+      prog: {
+        offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? [{ data: T, channels: 8 }] : undefined),
+        online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, spec),
+      },
+    });
+    // 0 against −2^8 (every kept low bit one: every borrow differs) with a random table.
+    await checkIndependent('requant/zeroLow', mk(0n, ringOf(8, Array.from({ length: 8 * 256 }, () => 0n))), mk(2n ** 32n - 256n, randRing(8, 8 * 256)));
+  });
+
   it('max and row argmax (int8 in Z_2^16)', async () => {
     const mkMax = (a: bigint, b: bigint) => (): Secret => ({
       inputs: [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tsKernels } from '../../src/kernels/ts.js';
-import { centre, gatherRows, lut2, matmulW, matmulXX, mulRowXX, requant, requantIndex, rowSumSquares, type MatW } from '../../src/model/intops.js';
-import { bucketMid, quantizeWeights, shiftFor } from '../../src/model/quantize.js';
+import { centre, gatherRows, lut2, matmulW, matmulXX, mulRowXX, requant, requantIndex, rowSumSquares, S_MAX, SHIFT_CAPS, type MatW } from '../../src/model/intops.js';
+import { bucketMid, quantizeWeights, shiftCapper, shiftFor } from '../../src/model/quantize.js';
 
 describe('integer primitives', () => {
   it('requant index: arithmetic shift, then the low n bits (wrap, not saturate)', () => {
@@ -73,6 +73,21 @@ describe('quantizer helpers', () => {
     expect(bucketMid(255, 8, 0, true)).toBe(-1);
     expect(bucketMid(3, 8, 2, true)).toBe(13.5);
     expect(bucketMid(255, 8, 1, false)).toBe(510.5);
+  });
+
+  it('shiftCapper keeps a shift within its role\'s public cap and counts the ones it lowered', () => {
+    const clamped: Record<string, number> = {};
+    const cap = shiftCapper(clamped);
+    expect(cap('linear', SHIFT_CAPS.linear)).toBe(SHIFT_CAPS.linear);
+    expect(cap('linear', SHIFT_CAPS.linear + 3)).toBe(SHIFT_CAPS.linear);
+    expect(cap('ctx', 24)).toBe(24);
+    expect(cap('lnInv', 15, 14)).toBe(14);
+    expect(cap('lnCentre', 0)).toBe(0);
+    expect(clamped).toEqual({ linear: 1, lnInv: 1 });
+    // Every cap leaves the engine's public shift P(n) = 32 − n reachable: ≤ S_MAX for 8-bit indices, ≤ 20 for 12-bit ones.
+    for (const c of Object.values(SHIFT_CAPS)) expect(c).toBeLessThanOrEqual(S_MAX);
+    expect(SHIFT_CAPS.lnInv).toBeLessThanOrEqual(20);
+    expect(SHIFT_CAPS.zinv).toBeLessThanOrEqual(20);
   });
 
   it('weights land in their bit range with per-output-channel scales', () => {

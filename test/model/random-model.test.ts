@@ -11,7 +11,8 @@ import { getKernels } from '../../src/kernels/loader.js';
 import { calibrate } from '../../src/model/calibrate.js';
 import { loadHfBert } from '../../src/model/hf-folder.js';
 import { IntBert, argmax } from '../../src/model/int-bert.js';
-import { parseProgram, programSize, serializeProgram } from '../../src/model/program.js';
+import { parseProgram, programSize, serializeProgram, type QLayerNorm } from '../../src/model/program.js';
+import { SHIFT_CAPS, type ShiftRole } from '../../src/model/intops.js';
 import { compileProgram } from '../../src/model/quantize.js';
 import { randomSentences, writeRandomBert } from '../../src/model/random-bert.js';
 
@@ -115,6 +116,24 @@ describe.each(shapes)('random BERT %o', (shape) => {
     expect(programSize(mixed).matmulBytes).toBeLessThan(programSize(program).matmulBytes);
     const r = await new IntBert(back, tsKernels).forward(test[0]!.ids);
     expect(r.logits.length).toBe(shape.numLabels);
+  });
+
+  it('every shift is within its role\'s public cap; a margin that wants more is clamped to the caps and reported', () => {
+    const roles = (p: typeof program): [ShiftRole, Int32Array][] => {
+      const ln = (x: QLayerNorm): [ShiftRole, Int32Array][] => [['lnCentre', x.centre.shifts], ['lnInv', x.inv.shifts], ['lnOut', x.out.shifts]];
+      const out: [ShiftRole, Int32Array][] = [['linear', p.emb.rq.shifts], ...ln(p.embLn), ['linear', p.pooler.rq.shifts]];
+      for (const L of p.layers) {
+        for (const q of [L.q, L.k, L.v, L.o, L.ffn1, L.ffn2]) out.push(['linear', q.rq.shifts]);
+        out.push(...L.score.map((r): [ShiftRole, Int32Array] => ['score', r.shifts]), ...L.zinv.map((r): [ShiftRole, Int32Array] => ['zinv', r.shifts]), ...L.ctx.map((r): [ShiftRole, Int32Array] => ['ctx', r.shifts]), ...ln(L.ln1), ...ln(L.ln2));
+      }
+      return out;
+    };
+    for (const [role, shifts] of roles(program)) for (const s of shifts) expect(s, role).toBeLessThanOrEqual(SHIFT_CAPS[role]);
+    expect(program.meta['shiftClamps']).toBeUndefined();
+    const wide = compileProgram(m.model, stats, { margin: 2 ** 20, rowMargin: 2 ** 20 });
+    const clamps = wide.meta['shiftClamps'] as Record<string, number>;
+    expect(clamps['linear']).toBeGreaterThan(0);
+    for (const [role, shifts] of roles(wide)) for (const s of shifts) expect(s, role).toBeLessThanOrEqual(SHIFT_CAPS[role]);
   });
 
   it('rejects bad token ids and lengths with ShapeError before any kernel runs', async () => {

@@ -17,7 +17,7 @@ describe('bench bert (library)', () => {
     const r = await benchBert({ layers: 1, hidden: 32, heads: 2, ffn: 64, seq: 6, vocab: 300, parties: 'inproc', stream: false, calibSentences: 1 });
     expect(r.secure.exact).toBe(true);
     expect(r.declaredMatches).toBe(true);
-    expect(r.secure.rounds).toBe(24 + 57);
+    expect(r.secure.rounds).toBe(19 + 44);
     expect(Object.keys(r.secure.perLabel)).toEqual(['embed', 'ln', 'qkv', 'attn', 'softmax', 'proj', 'ffn', 'pooler', 'cls']);
     expect(r.secure.perLabel['ffn']!.onlineBytes).toBeGreaterThan(0);
     expect(r.plaintext.intSeconds).toBeGreaterThan(0);

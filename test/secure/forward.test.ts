@@ -8,6 +8,11 @@ import { getKernels } from '../../src/kernels/loader.js';
 import { IntBert } from '../../src/model/int-bert.js';
 import { InProcessSecure } from '../../src/secure/inprocess.js';
 import { compileRandom, idsOfLength } from './helpers.js';
+import { FormatError } from '../../src/errors.js';
+import { SHIFT_CAPS, type Requant, type ShiftRole } from '../../src/model/intops.js';
+import type { IntProgram, QLayerNorm } from '../../src/model/program.js';
+import { prepareDealerModel } from '../../src/secure/dealer-model.js';
+import { ROLE_BITS, shiftPlans } from '../../src/secure/forward.js';
 
 const cases = [
   { name: '2 layers, H 32, 2 heads, FFN 64, 8-bit', o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 21 }, Ts: [2, 5, 9] },
@@ -61,5 +66,62 @@ describe('streamed offline/online (segments alternate at flush points)', () => {
       expect(rest).toEqual(runs[0]!.offline[p] ?? {});
     }
     expect(runs[1]!.ms.every((x) => x > 0)).toBe(true);
+  });
+});
+
+/** Every requant's shifts set to `pick(role)` (a copy of the program; the tables stay). */
+function withShifts(p: IntProgram, pick: (role: ShiftRole) => number): IntProgram {
+  const set = (rq: Requant, role: ShiftRole): Requant => ({ ...rq, shifts: rq.shifts.map(() => pick(role)) });
+  const ln = (x: QLayerNorm): QLayerNorm => ({ centre: set(x.centre, 'lnCentre'), inv: set(x.inv, 'lnInv'), out: set(x.out, 'lnOut') });
+  const lin = <T extends { rq: Requant }>(q: T): T => ({ ...q, rq: set(q.rq, 'linear') });
+  return {
+    ...p,
+    emb: lin(p.emb),
+    embLn: ln(p.embLn),
+    pooler: lin(p.pooler),
+    layers: p.layers.map((L) => ({
+      ...L,
+      q: lin(L.q), k: lin(L.k), v: lin(L.v), o: lin(L.o), ffn1: lin(L.ffn1), ffn2: lin(L.ffn2),
+      score: L.score.map((r) => set(r, 'score')),
+      zinv: L.zinv.map((r) => set(r, 'zinv')),
+      ctx: L.ctx.map((r) => set(r, 'ctx')),
+      ln1: ln(L.ln1),
+      ln2: ln(L.ln2),
+    })),
+  };
+}
+
+describe('public shift caps (intops SHIFT_CAPS: the engine reads the low P(n) − cap bits as zeros)', () => {
+  const { program } = compileRandom({ layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 25 });
+  const ids = idsOfLength(6, program.config.vocabSize, 77);
+
+  it.each([
+    ['every shift at its cap (the fewest zero bits)', (role: ShiftRole) => SHIFT_CAPS[role]],
+    ['every shift 0 (all bits below the window zero)', () => 0],
+  ])('%s: secure logits equal the integer reference', async (_name, pick) => {
+    const p = withShifts(program, pick);
+    const ref = await new IntBert(p, getKernels()).forward(ids);
+    const s = await InProcessSecure.start(p);
+    try {
+      expect(Array.from((await s.infer(ids)).logits)).toEqual(Array.from(ref.logits));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the forward\'s shift plans treat exactly P(n) − cap low bits as zeros (a borrow error there rarely reaches the window, so this is pinned here)', () => {
+    const plans = shiftPlans({});
+    expect(Object.fromEntries(Object.entries(plans).map(([r, p]) => [r, p.zeroLow]))).toEqual({ linear: 8, score: 8, lnCentre: 4, lnOut: 8, ctx: 0, lnInv: 5, zinv: 5 });
+    for (const r of Object.keys(SHIFT_CAPS) as ShiftRole[]) expect(plans[r].zeroLow).toBe(32 - ROLE_BITS[r] - SHIFT_CAPS[r]);
+    // Chunks: two links of 8 (10 for the centre's 20 bits), three for the context, one for the 12-bit reciprocals.
+    expect([plans.linear.chunk, plans.lnCentre.chunk, plans.ctx.chunk, plans.zinv.chunk]).toEqual([8, 10, 8, 15]);
+  });
+
+  it.each(Object.keys(SHIFT_CAPS) as ShiftRole[])('a %s shift above its cap is a FormatError naming it, before any party starts', (role) => {
+    const p = withShifts(program, (r) => (r === role ? SHIFT_CAPS[r] + 1 : 0));
+    expect(() => prepareDealerModel(p)).toThrow(FormatError);
+    // A cap equal to the public shift P(n) (ctx: 24) is caught as exceeding P(n) itself.
+    const c = SHIFT_CAPS[role];
+    expect(() => prepareDealerModel(p)).toThrow(new RegExp(`shift ${c + 1} exceeds the public (cap ${c} of ${role} requants|shift ${c} of a 8-bit index)`));
   });
 });

@@ -18,6 +18,6 @@ describe.skipIf(!present)('secure forward on the shared bert-tiny-sst2', () => {
     for (const s of r.sentences) expect({ i: s.index, logits: s.logits }).toEqual({ i: s.index, logits: s.reference });
     expect(r.allExact).toBe(true);
     expect(r.n).toBe(4);
-    expect(r.mean.rounds).toBe(24 + 57 * 2);
+    expect(r.mean.rounds).toBe(19 + 44 * 2);
   });
 });

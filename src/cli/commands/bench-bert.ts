@@ -41,7 +41,7 @@ export function registerBenchBert(bench: Command): void {
   )
     .option('--bits <spec>', 'weight bits: 8, mixed, NAME=8|4|1,...', '8')
     .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8: 3 chunks of the 24-bit shift; 12: 2 chunks, more offline bytes)', '8')
-    .option('--borrow <kind>', 'borrow protocol of the 8-bit requants: chain (default, one round per chunk) or select (2 rounds at 3–5 chunks, more table reads; for high-latency links)')
+    .option('--borrow <kind>', 'borrow protocol of the requants with 3–5 chunks (the context requant at chunk 8): select (default, 2 rounds, twice the table reads) or chain (one round per chunk)')
     .option('--parties <kind>', 'tcp (three processes) or inproc (one process)', 'tcp')
     .option('--stream <mode>', 'auto, on or off: alternate offline/online per segment (needed when the offline material exceeds memory)', 'auto')
     .option('--calib-sentences <n>', 'random calibration sequences', '2')

@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('--parties <kind>', 'tcp (three processes, default), tls (needs --tls-dir) or inproc (one process)', 'tcp')
     .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
     .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8 default; 12 = 2 chunks, more offline bytes)')
-    .option('--borrow <kind>', 'borrow protocol of the 8-bit requants: chain (default, one round per chunk) or select (2 rounds, more table reads; for high-latency links)')
+    .option('--borrow <kind>', 'borrow protocol of the requants with 3–5 chunks (the context requant at chunk 8): select (default, 2 rounds, twice the table reads) or chain (one round per chunk)')
     .option('--timeout-ms <ms>', 'longest wait for one message', '120000')
     .option('--json', 'print the report as JSON')
     .action((o: InferCliOptions) =>

@@ -7,6 +7,9 @@
  * pre-scaled into the dealer's weights). `(y >> s) mod 2^n` has the same bits
  * for signed and unsigned y when s + n ≤ w, so no sign handling is needed.
  *
+ * With `zeroLow: z` (low bits of y publicly zero) every step below runs on
+ * y >> z with the shift s − z (shift.ts dropZeroLow, local and free).
+ *
  * Offline:
  *   1. Borrow dealing for the s low bits in K = ⌈s/c⌉ chunks of c bits: a
  *      chain (borrow-chain.ts: one link per chunk), or with `borrow:
@@ -42,7 +45,7 @@ import { dealLut, lutWith, type DealerTable } from './lut.js';
 import { lookup } from './local.js';
 import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain, type ChainPlan } from './borrow-chain.js';
 import { dealSelect, runSelect, selectApplies, selectCost, takeSelect } from './borrow-select.js';
-import { reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
+import { dropZeroLow, dropZeroLowMask, reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
 import { item, tableItem } from '../protocols/common.js';
 import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
@@ -79,15 +82,33 @@ export interface RequantSpec {
    * pays where a round costs more than reading the tables, as over a WAN.
    */
   borrow?: Borrow;
+  /**
+   * Low bits of y that are zero for every input, publicly (0 ≤ zeroLow ≤ s;
+   * default 0): y = y'·2^zeroLow, as the dealer's scaling by 2^(P − s) with
+   * a capped secret s guarantees (intops SHIFT_CAPS). The borrow out of
+   * those bits is always 0, so the protocol runs on m >> zeroLow with the
+   * shift s − zeroLow (shift.ts dropZeroLow): fewer chunks, same result.
+   * Exactness rests on the promise; the views do not (the dropped bits of m
+   * are mask bits).
+   */
+  zeroLow?: number;
 }
 
 function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {
   checkIndexBits('requant', spec.bits);
+  const z = spec.zeroLow ?? 0;
+  if (!Number.isInteger(z) || z < 0 || z > spec.s) throw new ShapeError(`requant: zeroLow=${String(spec.zeroLow)} must be an integer in 0…${spec.s} (the shift)`);
   const w = x.bits ?? x.l;
   if (spec.s + spec.bits > w) throw new ShapeError(`requant: shift ${spec.s} + index ${spec.bits} bits exceed the ${w}-bit accumulator`);
   if (spec.s > 0 && spec.bits > 15) throw new ShapeError(`requant: a ${spec.bits}-bit index with a shift needs a ${spec.bits + 1}-bit final table (at most 15 index bits)`);
   if (!Number.isInteger(spec.outputs) || spec.outputs < 1) throw new ShapeError(`requant: outputs=${String(spec.outputs)} must be a positive integer`);
   return w;
+}
+
+/** The requant on y' = y >> zeroLow: the same spec with the shift s − zeroLow (RequantSpec.zeroLow). */
+function withoutZeroLow(spec: RequantSpec): RequantSpec {
+  const z = spec.zeroLow ?? 0;
+  return z === 0 ? spec : { ...spec, s: spec.s - z, zeroLow: 0 };
 }
 
 /** Elements of output k as opened: N, or N / cols for a row-summed last output. */
@@ -119,7 +140,8 @@ export interface RequantOnline {
   plus?: readonly (MaskedShare | undefined)[];
 }
 
-export function requantCost(s: { n: number; w: number } & RequantSpec & { unopened?: readonly number[] }): ProtocolCost {
+export function requantCost(spec: { n: number; w: number } & RequantSpec & { unopened?: readonly number[] }): ProtocolCost {
+  const s = { ...spec, ...withoutZeroLow(spec) };
   const ch = s.s > 0 ? borrowCost(s.n, chainPlan(s.s, s.chunk), s) : { offline: 0, online: { rounds: {}, messages: [] } };
   const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
   let b = 0;
@@ -181,6 +203,8 @@ export function requantOffline(
   outMasks?: readonly (MaskOf | undefined)[],
 ): Promise<MaskOf[]> {
   check(y, spec);
+  y = dropZeroLowMask(y, spec.zeroLow ?? 0);
+  spec = withoutZeroLow(spec);
   const n = shapeSize(y.shape);
   if (off.party.id === 'P0') {
     if (!tables || tables.length !== spec.outputs) throw new ShapeError(`requant: P0 must pass ${spec.outputs} table(s), got ${tables?.length ?? 0}`);
@@ -222,6 +246,8 @@ export function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec): Promis
 export function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, on: RequantOnline): Promise<(Masked | MaskedShare)[]>;
 export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, on: RequantOnline = {}): Promise<(Masked | MaskedShare)[]> {
   check(y, spec);
+  y = dropZeroLow(y, spec.zeroLow ?? 0);
+  spec = withoutZeroLow(spec);
   const unopened = new Set(on.unopened ?? []);
   for (const k of unopened) if (!Number.isInteger(k) || k < 0 || k >= spec.outputs) throw new ShapeError(`requant: unopened output ${k} outside 0..${spec.outputs - 1}`);
   if (on.plus && on.plus.length > spec.outputs) throw new ShapeError(`requant: ${on.plus.length} addends for ${spec.outputs} output(s)`);

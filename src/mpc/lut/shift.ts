@@ -180,6 +180,25 @@ export function reduce(x: MaskedBits, o: number): MaskedBits {
 }
 
 /**
+ * A masked value whose z low bits are public zeros (x = x'·2^z) as [[x']]
+ * of width w − z (offline mirror: dropZeroLowMask). Exact and free: m's low
+ * z bits are r's, so no carry crosses bit z and m >> z = x' + (r >> z) mod
+ * 2^(w − z). The bits dropped are mask bits only; they say nothing about x.
+ */
+export function dropZeroLow(x: MaskedBits, z: number): MaskedBits {
+  const mr = dropZeroLowMask(x, z);
+  return z === 0 ? x : { ...mr, m: highPart(x.l, x.m, widthOf(x), z, x.l) };
+}
+
+/** The mask of `dropZeroLow(x, z)`: r >> z, width w − z. */
+export function dropZeroLowMask(x: MaskBitsOf, z: number): MaskBitsOf {
+  const w = checkShiftInput(x);
+  if (!Number.isInteger(z) || z < 0 || z >= w) throw new ShapeError(`zero low bits: ${String(z)} must be in 0…${w - 1}`);
+  if (z === 0) return x;
+  return { l: x.l, shape: x.shape, r: highPart(x.l, x.r, w, z, x.l), bits: w - z };
+}
+
+/**
  * Dealer math of step k (pure): the borrow tables B_i[j] = ρ_i − rh_i + K_k − [j < rl_i]
  * in Z_2^L_k, where (rh, rl) split the step's input mask `cur.r` (storage
  * ring cur.l, width steps[k].w) at bit c_k, ρ is the step's output mask and
