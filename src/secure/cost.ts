@@ -27,9 +27,8 @@
 import { requantCost } from '../mpc/lut/requant.js';
 import type { ProtocolCost } from '../mpc/cost.js';
 import type { PublicShape, SecureOptions } from './forward.js';
-import { ROLE_BITS, shiftPlans } from './forward.js';
+import { shiftPlans } from './forward.js';
 import type { ShiftRole } from '../model/intops.js';
-import { publicShift } from './dealer-model.js';
 import { embedFactors } from './embed.js';
 
 export const LABELS = ['embed', 'ln', 'qkv', 'attn', 'softmax', 'proj', 'ffn', 'pooler', 'cls'] as const;
@@ -55,8 +54,7 @@ export function secureForwardCost(sh: PublicShape, T: number, opts: SecureOption
   const zero = (): LabelCost => ({ online: { bytes: 0, rounds: 0 }, offline: { bytes: 0, rounds: 0 } });
   const L = Object.fromEntries(LABELS.map((l) => [l, zero()])) as Record<Label, LabelCost>;
   const rq = (role: ShiftRole, n: number, outputs: number, sumCols?: number, unopened?: readonly number[]): { on: number; off: number; rounds: number } => {
-    const bits = ROLE_BITS[role];
-    const c = requantCost({ n, w: 32, s: publicShift(bits), bits, outputs, l: 32, ...plans[role], rowSumsOfLast: sumCols, unopened });
+    const c = requantCost({ n, w: 32, outputs, l: 32, ...plans[role], rowSumsOfLast: sumCols, unopened });
     return { on: sum(c.online), off: sum(c.offline), rounds: c.online.rounds.P2 ?? 0 };
   };
   /** Rounds of one requant of each role (B borrow rounds + 1). */

@@ -21,7 +21,6 @@ import { lockstep, type RoundSeq } from '../mpc/lut/stages.js';
 import { requant, requantOffline, type RequantSpec } from '../mpc/lut/requant.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embed, embedOffline } from './embed.js';
-import { publicShift } from './dealer-model.js';
 import type { Pacer } from './pacer.js';
 import { asMasked, asMaskedShare, asMaskOf, sv, type SV } from './values.js';
 
@@ -183,16 +182,17 @@ export interface RequantStepOptions {
   outMask?: SV;
 }
 
-/** How a requant resolves its public shift: chunk width, borrow protocol and the low bits known to be zero (requant.ts). */
-export type ShiftPlan = Pick<RequantSpec, 'chunk' | 'borrow' | 'zeroLow'>;
+/** A requant's index width, public shift and how it resolves it: chunk width, borrow protocol, the low bits known to be zero (requant.ts). */
+export type ShiftPlan = Pick<RequantSpec, 's' | 'bits' | 'chunk' | 'borrow' | 'zeroLow'>;
 
 /**
- * Requant with an n-bit index at the public shift 32 − n and `outputs` tables
- * (P0 passes them; the secret shift is folded in, dealer-model.ts).
+ * Requant as `shift` plans it (an n-bit index at the public shift 32 − n,
+ * forward.ts shiftPlans) with `outputs` tables (P0 passes them; the secret
+ * shift is folded in, dealer-model.ts).
  */
-export function requantStep(y: SV, bits: number, outputs: number, tables: readonly DealerTable[] | undefined, shift: ShiftPlan, opts: RequantStepOptions = {}): SeqStep {
+export function requantStep(y: SV, outputs: number, tables: readonly DealerTable[] | undefined, shift: ShiftPlan, opts: RequantStepOptions = {}): SeqStep {
   const [rows, cols] = y.shape;
-  const spec = { s: publicShift(bits), bits, outputs, l: 32 as const, chunk: shift.chunk, borrow: shift.borrow, zeroLow: shift.zeroLow, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
+  const spec = { ...shift, outputs, l: 32 as const, rowSumsOfLast: opts.rowSumsOfLast ? cols : undefined };
   // A row-summed last output is rows×1 (requant.ts `rowSumsOfLast`).
   const shape = (k: number): [number, number] => (opts.rowSumsOfLast && k === outputs - 1 ? [rows, 1] : [rows, cols]);
   const { plus, outMask } = opts;

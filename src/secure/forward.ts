@@ -148,8 +148,9 @@ export function shiftPlans(opts: SecureOptions): Record<ShiftRole, ShiftPlan> {
   const plan = (role: ShiftRole): ShiftPlan => {
     const n = ROLE_BITS[role];
     const zeroLow = publicShift(n) - SHIFT_CAPS[role];
-    if (n === 12) return { chunk: SHIFT_CAPS[role], zeroLow };
-    return { chunk: role === 'lnCentre' ? Math.max(chunk, CENTRE_CHUNK) : chunk, borrow, zeroLow };
+    const shift = { s: publicShift(n), bits: n, zeroLow };
+    if (n === 12) return { ...shift, chunk: SHIFT_CAPS[role] };
+    return { ...shift, chunk: role === 'lnCentre' ? Math.max(chunk, CENTRE_CHUNK) : chunk, borrow };
   };
   return Object.fromEntries(Object.keys(SHIFT_CAPS).map((r) => [r, plan(r as ShiftRole)])) as Record<ShiftRole, ShiftPlan>;
 }
@@ -208,10 +209,10 @@ async function layerNorm(E: Engine, v: SV, residual: boolean, plans: Record<Shif
   const rho = await E.mask(rows, 1); // 1/σ's mask, known to P0 before the centre tables
   const centreTables = D && [D.centre[0]!, scaledByRowMask(D.centre[0]!, rho.r, H), D.centre[1]!];
   // 2^k·d² is only summed: its output opens as the row sums Σ 2^k·d² directly.
-  const [[d, dRho, q]] = await E.lockstep('ln', [requantStep(c, 8, 3, centreTables, plans.lnCentre, { rowSumsOfLast: true, unopened: [0, 1] })]);
-  const [[inv]] = await E.lockstep('ln', [requantStep(q!, 12, 1, D?.inv, plans.lnInv, { outMask: rho })]);
+  const [[d, dRho, q]] = await E.lockstep('ln', [requantStep(c, 3, centreTables, plans.lnCentre, { rowSumsOfLast: true, unopened: [0, 1] })]);
+  const [[inv]] = await E.lockstep('ln', [requantStep(q!, 1, D?.inv, plans.lnInv, { outMask: rho })]);
   const [y] = await E.round('ln', [mulPrescaledStep(d!, dRho!, broadcastRows(inv!, H))]);
-  const [outs] = await E.lockstep('ln', [requantStep(y!, 8, residual ? 2 : 1, D?.out, plans.lnOut, { unopened: residual ? [1] : [] })]);
+  const [outs] = await E.lockstep('ln', [requantStep(y!, residual ? 2 : 1, D?.out, plans.lnOut, { unopened: residual ? [1] : [] })]);
   await E.flush('ln');
   return outs!;
 }
@@ -234,7 +235,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
   const { A, B } = embedFactors(sh.vocab);
   const [xa, xb] = await E.round('embed', [inputStep(T, A), inputStep(T, B)]);
   const [e] = await E.round('embed', [embedStep(xa!, xb!, ws.emb, M?.emb.term.subarray(0, T * H))]);
-  const [[v0]] = await E.lockstep('embed', [requantStep(e!, 8, 1, M?.emb.tables, LIN)]);
+  const [[v0]] = await E.lockstep('embed', [requantStep(e!, 1, M?.emb.tables, LIN)]);
   await E.flush('embed');
   let [h8, hr] = (await layerNorm(E, v0!, sh.layers > 0, plans, M?.embLn)) as [SV, SV | undefined];
 
@@ -245,7 +246,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // Last layer: only query row 0 ([CLS]) after K and V, as in the reference.
     const R = last ? 1 : T;
     const [q0, k0, v0l] = await E.round('qkv', [linearStep(firstRows(h8, R), W.q, D?.q.bias), linearStep(h8, W.k, D?.k.bias), linearStep(h8, W.v, D?.v.bias)]);
-    const [[q], [k], [v]] = await E.lockstep('qkv', [requantStep(q0!, 8, 1, D?.q.tables, LIN), requantStep(k0!, 8, 1, D?.k.tables, LIN), requantStep(v0l!, 8, 1, D?.v.tables, LIN)]);
+    const [[q], [k], [v]] = await E.lockstep('qkv', [requantStep(q0!, 1, D?.q.tables, LIN), requantStep(k0!, 1, D?.k.tables, LIN), requantStep(v0l!, 1, D?.v.tables, LIN)]);
     await E.flush('qkv');
 
     const Qh = heads.map((h) => sliceCols(q!, h * dh, dh));
@@ -257,33 +258,33 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // one protocol call each with per-head tables: same material and bytes as
     // one call per head, but one large kernel call instead of nh small ones.
     // 2^k·E is only summed: its output opens as the row sums Σ 2^k·E (the Z of every head's rows).
-    const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 8, 2, headTables(D?.score), plans.score, { rowSumsOfLast: true })]);
-    const [[inv]] = await E.lockstep('softmax', [requantStep(Zs!, 12, 1, headTables(D?.zinv), plans.zinv)]);
+    const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 2, headTables(D?.score), plans.score, { rowSumsOfLast: true })]);
+    const [[inv]] = await E.lockstep('softmax', [requantStep(Zs!, 1, headTables(D?.zinv), plans.zinv)]);
     await E.flush('softmax');
     // Y_h = diag(1/Z_h)·(E_h·V_h) in one opening: E_h·V_h itself is never opened.
     const Yh = await E.round('attn', heads.map((h) => matmulRowScaleStep(rowBlock(Es!, h * R, R), Vh[h]!, rowBlock(inv!, h * R, R))));
     const Ys = stackRows(Yh);
-    const [[Cs]] = await E.lockstep('attn', [requantStep(Ys, 8, 1, headTables(D?.ctx), plans.ctx)]);
+    const [[Cs]] = await E.lockstep('attn', [requantStep(Ys, 1, headTables(D?.ctx), plans.ctx)]);
     const ctx = concatCols(heads.map((h) => rowBlock(Cs!, h * R, R)));
     await E.flush('attn');
 
     const [o0] = await E.round('proj', [linearStep(ctx, W.o, D?.o.bias)]);
     // o + hr opens as one value: the residual has no opening of its own.
-    const [[v1]] = await E.lockstep('proj', [requantStep(o0!, 8, 1, D?.o.tables, LIN, { plus: firstRows(hr!, R) })]);
+    const [[v1]] = await E.lockstep('proj', [requantStep(o0!, 1, D?.o.tables, LIN, { plus: firstRows(hr!, R) })]);
     await E.flush('proj');
     [h8, hr] = (await layerNorm(E, v1!, true, plans, D?.ln1)) as [SV, SV];
 
     const [f0] = await E.round('ffn', [linearStep(h8, W.ffn1, D?.ffn1.bias)]);
-    const [[f]] = await E.lockstep('ffn', [requantStep(f0!, 8, 1, D?.ffn1.tables, LIN)]);
+    const [[f]] = await E.lockstep('ffn', [requantStep(f0!, 1, D?.ffn1.tables, LIN)]);
     await E.flush('ffn'); // two flushes: FFN1's tables alone are ~1 GB at BERT-base shape
     const [g0] = await E.round('ffn', [linearStep(f!, W.ffn2, D?.ffn2.bias)]);
-    const [[v2]] = await E.lockstep('ffn', [requantStep(g0!, 8, 1, D?.ffn2.tables, LIN, { plus: hr })]);
+    const [[v2]] = await E.lockstep('ffn', [requantStep(g0!, 1, D?.ffn2.tables, LIN, { plus: hr })]);
     await E.flush('ffn');
     [h8, hr] = (await layerNorm(E, v2!, !last, plans, D?.ln2)) as [SV, SV | undefined];
   }
 
   const [p0] = await E.round('pooler', [linearStep(firstRows(h8, 1), ws.pooler, M?.pooler.bias)]);
-  const [[pooled]] = await E.lockstep('pooler', [requantStep(p0!, 8, 1, M?.pooler.tables, LIN)]);
+  const [[pooled]] = await E.lockstep('pooler', [requantStep(p0!, 1, M?.pooler.tables, LIN)]);
   await E.flush('pooler');
   const [logits] = await E.round('cls', [linearStep(pooled!, ws.classifier, M?.classifier.bias)]);
   await E.flush('cls');

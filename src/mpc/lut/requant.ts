@@ -106,7 +106,7 @@ function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {
 }
 
 /** The requant on y' = y >> zeroLow: the same spec with the shift s − zeroLow (RequantSpec.zeroLow). */
-function withoutZeroLow(spec: RequantSpec): RequantSpec {
+function withoutZeroLow<T extends RequantSpec>(spec: T): T {
   const z = spec.zeroLow ?? 0;
   return z === 0 ? spec : { ...spec, s: spec.s - z, zeroLow: 0 };
 }
@@ -141,7 +141,7 @@ export interface RequantOnline {
 }
 
 export function requantCost(spec: { n: number; w: number } & RequantSpec & { unopened?: readonly number[] }): ProtocolCost {
-  const s = { ...spec, ...withoutZeroLow(spec) };
+  const s = withoutZeroLow(spec);
   const ch = s.s > 0 ? borrowCost(s.n, chainPlan(s.s, s.chunk), s) : { offline: 0, online: { rounds: {}, messages: [] } };
   const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
   let b = 0;
