@@ -5,7 +5,7 @@
  * slot still opens correctly (its bytes start unaligned in the message).
  */
 import { describe, expect, it } from 'vitest';
-import { bitAt, packBits } from '../../src/mpc/bits.js';
+import { bitAt, packBits, xorBytes } from '../../src/mpc/bits.js';
 import { inprocCluster } from '../../src/mpc/cluster.js';
 import { inRound, Round } from '../../src/mpc/round.js';
 import { wireBytes } from '../../src/mpc/ring.js';
@@ -45,5 +45,18 @@ describe('bit-packed Z_2 slots', () => {
     } finally {
       await cl.close();
     }
+  });
+
+  it('xorBytes: word and byte paths, unaligned views, length mismatch', () => {
+    for (const n of [0, 1, 3, 4, 5, 37, 1000]) {
+      for (const shift of [0, 1]) {
+        const bufA = randRing(8, n + shift) as Uint8Array, bufB = randRing(8, n + 2) as Uint8Array;
+        const a = bufA.subarray(shift), b = bufB.subarray(2, n + 2);
+        const x = xorBytes(a, b);
+        expect(Array.from(x)).toEqual(Array.from(a, (v, i) => v ^ b[i]!));
+        expect(x.buffer).not.toBe(a.buffer);
+      }
+    }
+    expect(() => xorBytes(new Uint8Array(3), new Uint8Array(4))).toThrow(/lengths 3 and 4/);
   });
 });
