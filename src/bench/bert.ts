@@ -184,7 +184,8 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
   const declared = secureForwardCost(sh, shape.seq, { chunk: shape.chunk, borrow: shape.borrow });
   const materialBytes = declared.total.offline.bytes + declared.weights.bytes;
   const stream = o.stream === 'auto' || o.stream === undefined ? materialBytes > os.totalmem() / 4 : o.stream;
-  if (stream) notes.push(`offline material ${(materialBytes / 1e9).toFixed(1)} GB per compute party exceeds a quarter of RAM: offline and online alternate per flush segment (each phase timed apart)`);
+  const why = materialBytes > os.totalmem() / 4 ? 'exceeds a quarter of RAM' : 'fits in memory, streamed on request (--stream on)';
+  if (stream) notes.push(`offline material ${(materialBytes / 1e9).toFixed(1)} GB per compute party ${why}: offline and online alternate per flush segment (each phase timed apart)`);
   const parties = o.parties ?? 'tcp';
   log(`secure forward (${parties === 'tcp' ? 'three processes over TCP' : 'one process'}${stream ? ', streamed' : ''}); declared: ${declared.total.online.rounds} rounds, ${(declared.total.online.bytes / 1e6).toFixed(1)} MB online, ${(materialBytes / 1e9).toFixed(2)} GB offline+weights`);
   let run: { logits: Int32Array; setupMs: number; offlineMs: number; onlineMs: number; reports: import('../mpc/accounting.js').PartyReport[]; maxRssBytes: Record<string, number>; labelMs: { offline: Record<string, number>; online: Record<string, number> }[] };

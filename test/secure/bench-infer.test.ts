@@ -24,6 +24,9 @@ describe('bench bert (library)', () => {
     const streamed = await benchBert({ layers: 1, hidden: 32, heads: 2, ffn: 64, seq: 6, vocab: 300, parties: 'inproc', stream: true, calibSentences: 1 });
     expect(streamed.secure.exact).toBe(true);
     expect(streamed.secure.bytesOnline).toBe(r.secure.bytesOnline);
+    // A small model streams only on request, and the note says so.
+    expect(streamed.notes.some((n) => n.includes('streamed on request'))).toBe(true);
+    expect(r.notes.some((n) => n.includes('alternate per flush segment'))).toBe(false);
   });
 });
 
