@@ -183,8 +183,9 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
   const sh = publicShape(program.config);
   const declared = secureForwardCost(sh, shape.seq, { chunk: shape.chunk, borrow: shape.borrow });
   const materialBytes = declared.total.offline.bytes + declared.weights.bytes;
-  const stream = o.stream === 'auto' || o.stream === undefined ? materialBytes > os.totalmem() / 4 : o.stream;
-  const why = materialBytes > os.totalmem() / 4 ? 'exceeds a quarter of RAM' : 'fits in memory, streamed on request (--stream on)';
+  const exceedsQuarter = materialBytes > os.totalmem() / 4;
+  const stream = o.stream === 'auto' || o.stream === undefined ? exceedsQuarter : o.stream;
+  const why = exceedsQuarter ? 'exceeds a quarter of RAM' : 'fits in memory, streamed on request (--stream on)';
   if (stream) notes.push(`offline material ${(materialBytes / 1e9).toFixed(1)} GB per compute party ${why}: offline and online alternate per flush segment (each phase timed apart)`);
   const parties = o.parties ?? 'tcp';
   log(`secure forward (${parties === 'tcp' ? 'three processes over TCP' : 'one process'}${stream ? ', streamed' : ''}); declared: ${declared.total.online.rounds} rounds, ${(declared.total.online.bytes / 1e6).toFixed(1)} MB online, ${(materialBytes / 1e9).toFixed(2)} GB offline+weights`);

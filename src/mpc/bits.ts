@@ -35,20 +35,6 @@ export function packBits(a: Uint8Array): Uint8Array {
   return out;
 }
 
-/** a ⊕ b into a fresh array (equal lengths): the opening of packed Z_2 shares. */
-export function xorBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length !== b.length) throw new ShapeError(`xorBytes: lengths ${a.length} and ${b.length} differ`);
-  const n = a.length;
-  const x = new Uint8Array(n);
-  const words = a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 ? n >> 2 : 0;
-  if (words > 0) {
-    const a32 = new Uint32Array(a.buffer, a.byteOffset, words), b32 = new Uint32Array(b.buffer, b.byteOffset, words), x32 = new Uint32Array(x.buffer, 0, words);
-    for (let i = 0; i < words; i++) x32[i] = a32[i]! ^ b32[i]!;
-  }
-  for (let i = words * 4; i < n; i++) x[i] = a[i]! ^ b[i]!;
-  return x;
-}
-
 /** Byte b spread into eight 0/1 bytes, as two little-endian words (for unpackBits). */
 const SPREAD = (() => {
   const t = new Uint32Array(512);

@@ -16,8 +16,8 @@
 import { ProtocolError } from '../errors.js';
 import type { RingArray, RingBits } from '../kernels/types.js';
 import { otherCompute, requireRole, type Party, type PartyId } from './party.js';
-import { packBits, unpackBits, xorBytes } from './bits.js';
-import { add, bytesOf, ringView, wireBytes } from './ring.js';
+import { packBits, unpackBits } from './bits.js';
+import { add, bytesOf, kernels, ringView, wireBytes } from './ring.js';
 
 /**
  * Tag of a round message: "r#seq:label:protocols", e.g. "r#4:layer0:matmulW,mul*2",
@@ -151,15 +151,16 @@ export class Round {
     if (payload.byteLength !== want) {
       throw p.abort(new ProtocolError(`${p.id}: round '${tag}' from ${peer} carries ${payload.byteLength} bytes, expected ${want}`));
     }
-    // A plain loop and a named XOR helper: a closure created per round with
-    // a hot loop inside is recompiled (OSR) by V8 every round — measured at
-    // BERT-base, ~180 TurboFan compiles on one party during the online phase.
+    // A plain loop with no element loop of its own: a closure created per
+    // round with a hot loop inside was recompiled (OSR) by V8 every round —
+    // measured at BERT-base, ~180 TurboFan compiles on one party online.
     let off = 0;
     for (let k = 0; k < this.slots.length; k++) {
       const s = this.slots[k]!;
       const nb = wireBytes(s.l, s.n);
       if (s.l === 1) {
-        const x = xorBytes(wire[k]!, payload.subarray(off, off + nb)); // wire[k] is owned by the link now: a fresh array
+        // wire[k] is owned by the link now: the XOR goes into a fresh array.
+        const x = kernels().binary('xor', 8, wire[k]!, payload.subarray(off, off + nb));
         s.resolve(s.packed ? x : unpackBits(x, s.n));
       } else {
         const theirs = ringView(s.l, payload, off, s.n);

@@ -5,7 +5,7 @@
  * slot still opens correctly (its bytes start unaligned in the message).
  */
 import { describe, expect, it } from 'vitest';
-import { bitAt, packBits, xorBytes } from '../../src/mpc/bits.js';
+import { bitAt, packBits } from '../../src/mpc/bits.js';
 import { inprocCluster } from '../../src/mpc/cluster.js';
 import { inRound, Round } from '../../src/mpc/round.js';
 import { wireBytes } from '../../src/mpc/ring.js';
@@ -47,16 +47,22 @@ describe('bit-packed Z_2 slots', () => {
     }
   });
 
-  it('xorBytes: word and byte paths, unaligned views, length mismatch', () => {
-    for (const n of [0, 1, 3, 4, 5, 37, 1000]) {
-      for (const shift of [0, 1]) {
-        const bufA = randRing(8, n + shift) as Uint8Array, bufB = randRing(8, n + 2) as Uint8Array;
-        const a = bufA.subarray(shift), b = bufB.subarray(2, n + 2);
-        const x = xorBytes(a, b);
-        expect(Array.from(x)).toEqual(Array.from(a, (v, i) => v ^ b[i]!));
-        expect(x.buffer).not.toBe(a.buffer);
+  it('packed openings of several sizes, after an odd-sized slot (unaligned in the message), land in fresh arrays', async () => {
+    const cl = await inprocCluster();
+    try {
+      for (const n of [1, 3, 4, 5, 37, 1000, 8001]) {
+        const pre = { P1: randRing(1, 5) as Uint8Array, P2: randRing(1, 5) as Uint8Array }; // 1 byte on the wire
+        const b = { P1: packBits(randRing(1, n) as Uint8Array), P2: packBits(randRing(1, n) as Uint8Array) };
+        const sent = { P1: b.P1.slice(), P2: b.P2.slice() };
+        const run = (id: 'P1' | 'P2') => inRound(cl[id], 'bits', (r) => [r.reserve(1, 5, 'e').open(pre[id].slice()), r.reservePacked(n, 'p').open(sent[id])]);
+        const [[, o1], [, o2]] = await Promise.all([run('P1'), run('P2')]);
+        for (const [o, id] of [[o1, 'P1'], [o2, 'P2']] as const) {
+          expect(Array.from(o as Uint8Array)).toEqual(Array.from(b.P1, (v, i) => v ^ b.P2[i]!));
+          expect((o as Uint8Array).buffer).not.toBe(sent[id].buffer);
+        }
       }
+    } finally {
+      await cl.close();
     }
-    expect(() => xorBytes(new Uint8Array(3), new Uint8Array(4))).toThrow(/lengths 3 and 4/);
   });
 });
