@@ -4,7 +4,7 @@
  * and the Markdown + SVG output. One small real run over TCP loopback checks
  * that extrapolating one layer to two gives the bytes and rounds of running two.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,7 @@ describe('report writer', () => {
       expect(s).toContain('crypten');
       expect(s).toContain('lutmpc');
     }
+    rmSync(dir, { recursive: true, force: true });
   });
   it('bar lengths are proportional on a linear axis', () => {
     const svg = barChartSvg('t', 'u', ['a'], [{ name: 'crypten', values: [4] }, { name: 'lutmpc', values: [1] }]);

@@ -3,7 +3,7 @@
  * reference (same weights), the per-label accounting, and accuracy on the
  * shared SST-2 model (skipped with a message when ../shared is absent).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadHfBert } from '../../src/model/hf-folder.js';
@@ -24,6 +24,7 @@ describe('CrypTen BERT forward', () => {
       for (let j = 0; j < a.logits.length; j++) expect(Math.abs(a.logits[j]! - b.logits[j]!)).toBeLessThan(0.02);
     } finally {
       await s.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -47,6 +48,7 @@ describe('CrypTen BERT forward', () => {
       expect(s.reports()[2]!.phases['offline']!.total.bytesRecv).toBeGreaterThan(0);
     } finally {
       await s.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { parseSafetensors, readSafetensors, writeSafetensors } from '../../src/model/safetensors.js';
 
@@ -14,6 +14,7 @@ function build(header: Record<string, unknown>, data: Buffer): Buffer {
 
 describe('safetensors reader', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lutmpc-st-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('round-trips float32 tensors written by the writer', () => {
     const p = join(dir, 'a.safetensors');

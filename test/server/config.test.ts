@@ -58,9 +58,11 @@ describe('serve configuration', () => {
     expect(() => parseConfig(c, 'serve.json', '/tmp', 'p2')).toThrow(/parties\.p2\.key: required to run as p2/);
     expect(() => parseConfig(c, 'serve.json', '/tmp', 'p1')).not.toThrow();
     expect(() => loadConfig('/nonexistent/serve.json')).toThrow(/cannot read configuration \/nonexistent\/serve\.json/);
-    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-cfg-')), 'bad.json');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-cfg-'));
+    const f = path.join(dir, 'bad.json');
     fs.writeFileSync(f, '{"ca": ');
     expect(() => loadConfig(f)).toThrow(/is not valid JSON/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
