@@ -17,6 +17,7 @@
  * before dealing the next segment.
  */
 import type { Party } from '../mpc/party.js';
+import { onlineTrace } from './online-trace.js';
 
 export class Pacer {
   private offDone = 0;
@@ -27,8 +28,11 @@ export class Pacer {
   /** Busy time of each phase (ms). */
   offlineMs = 0;
   onlineMs = 0;
+  private readonly trace: ReturnType<typeof onlineTrace>;
 
-  constructor(readonly party: Party) {}
+  constructor(readonly party: Party) {
+    this.trace = onlineTrace(party.id);
+  }
 
   private wake(): void {
     const keep: typeof this.waiters = [];
@@ -74,21 +78,25 @@ export class Pacer {
     await this.until(() => this.offDone > 0);
     await this.together(0);
     this.onStart = performance.now();
+    this.trace('S');
   }
 
   /** Online engine at flush point k: segment k done; wait for offline segment k+1. */
   async onlineReached(): Promise<void> {
     const k = this.onDone++;
     this.onlineMs += performance.now() - this.onStart;
+    this.trace('E');
     if (this.party.id === 'P2') this.party.send('P0', `sync#${k}`, [new Uint8Array(1)], { phase: 'offline', label: 'sync' });
     this.wake();
     await this.until(() => this.offDone > k + 1);
     if (this.offDone !== Number.POSITIVE_INFINITY) await this.together(k + 1);
     this.onStart = performance.now();
+    this.trace('S');
   }
 
   /** Online program finished. */
   onlineEnd(): void {
     this.onlineMs += performance.now() - this.onStart;
+    this.trace('E');
   }
 }

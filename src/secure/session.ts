@@ -19,6 +19,7 @@ import { prepareDealerModel, type DealerModel } from './dealer-model.js';
 import { OfflineEngine, OnlineEngine, sendInput } from './engine.js';
 import { factoredOneHot } from './embed.js';
 import { Pacer } from './pacer.js';
+import { onlineTrace } from './online-trace.js';
 import { secureForward, shareWeights, type PublicShape, type SecureOptions, type WeightShares } from './forward.js';
 
 export function publicShape(c: BertConfig): PublicShape {
@@ -83,7 +84,10 @@ export class ServerSession {
   /** Online phase (P1, P2). */
   async online(T: number): Promise<void> {
     if (this.party.id === 'P0') throw new ProtocolError('P0 takes no part in the online phase');
+    const trace = onlineTrace(this.party.id);
+    trace('S');
     await secureForward(new OnlineEngine(this.party, undefined, this.times.online), this.shape, T, this.weights(), undefined, this.opts);
+    trace('E');
   }
 }
 
