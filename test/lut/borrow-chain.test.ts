@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { packBits, setBitRange, unpackBits, bitTableStride } from '../../src/mpc/bits.js';
-import { chainCost, chainPlan, linkTable } from '../../src/mpc/lut/borrow-chain.js';
+import { chainCost, chainPlan, finalIndex, linkTable } from '../../src/mpc/lut/borrow-chain.js';
 import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
 import { ownRounds } from '../../src/mpc/lut/stages.js';
 import { tableFrom } from '../../src/mpc/lut/tables.js';
@@ -132,5 +132,31 @@ describe('packed bits', () => {
     // The link tables of a 12-bit chunk over 393216 elements hold 3.2·10^9 bits:
     // absolute positions there once wrapped and gave wrong BERT-base logits.
     expect(() => setBitRange(new Uint8Array(8), 2 ** 31, 2 ** 31 + 4, 1)).toThrow(/past 2\^31/);
+  });
+});
+
+describe('finalIndex: the output tables index u·2^n + m_hi', () => {
+  /** Per element, from the definition: bits s … s+n−1 of m, and bit i of the packed u at bit n. */
+  const reference = (m: RingArray, s: number, n: number, u: Uint8Array): number[] =>
+    Array.from(m as ArrayLike<number | bigint>, (v, i) => Number((BigInt(v) >> BigInt(s)) & ((1n << BigInt(n)) - 1n)) + ((u[i >> 3]! >> (i & 7)) & 1) * 2 ** n);
+
+  it('32-bit storage (the 8-at-a-time pass): lengths around whole bytes of u, every shift and width', () => {
+    let seed = 7;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (const N of [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1003]) {
+      const m = Uint32Array.from({ length: N }, (_, i) => (i % 5 === 0 ? 0 : i % 5 === 1 ? 0xffffffff : next()));
+      const u = Uint8Array.from({ length: Math.ceil(N / 8) + 1 }, () => next() & 255);
+      for (const s of [0, 1, 8, 16, 24, 31]) {
+        for (const n of [1, 8, 9, 15, 16]) {
+          expect(Array.from(finalIndex(m, s, n, u)), `N ${N} s ${s} n ${n}`).toEqual(reference(m, s, n, u));
+        }
+      }
+    }
+  });
+
+  it('64-bit storage, shifts past 32 bits', () => {
+    const m = BigUint64Array.from([0n, 2n ** 64n - 1n, 0x0123456789abcdefn, 2n ** 40n + 5n, 2n ** 63n, 77n, 1n << 33n, 99n, 3n]);
+    const u = Uint8Array.from([0b10110101, 0b1]);
+    for (const s of [0, 20, 33, 40]) for (const n of [1, 8, 16]) expect(Array.from(finalIndex(m, s, n, u))).toEqual(reference(m, s, n, u));
   });
 });

@@ -182,9 +182,35 @@ export async function runChain(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: 
   return finalIndex(m, plan.s, n, u!);
 }
 
-/** The output tables' index u·2^n + m_hi per element (u the opened final borrow, packed). */
+/**
+ * The output tables' index u·2^n + m_hi per element (u the opened final
+ * borrow, packed; n ≤ 16). Every requant's every element passes here, so
+ * 32-bit storage takes one pass, eight elements per byte of u (the
+ * element-wise form was ~5 ns an element, 0.1 s of each party's CPU in a
+ * BERT-base forward).
+ */
 export function finalIndex(m: RingArray, s: number, n: number, u: Uint8Array): Uint32Array {
-  const idx = limb(m, s, n);
-  for (let i = 0; i < idx.length; i++) idx[i] = idx[i]! | (((u[i >> 3]! >> (i & 7)) & 1) << n);
+  if (!(m instanceof Uint32Array) || s >= 32) {
+    const idx = limb(m, s, n);
+    for (let i = 0; i < idx.length; i++) idx[i] = idx[i]! | (((u[i >> 3]! >> (i & 7)) & 1) << n);
+    return idx;
+  }
+  const N = m.length;
+  const idx = new Uint32Array(N);
+  const mask = 2 ** n - 1;
+  const whole = N >> 3;
+  for (let p = 0, i = 0; p < whole; p++, i += 8) {
+    const b = u[p]! << n;
+    const t = 1 << n;
+    idx[i] = ((m[i]! >>> s) & mask) | (b & t);
+    idx[i + 1] = ((m[i + 1]! >>> s) & mask) | ((b >>> 1) & t);
+    idx[i + 2] = ((m[i + 2]! >>> s) & mask) | ((b >>> 2) & t);
+    idx[i + 3] = ((m[i + 3]! >>> s) & mask) | ((b >>> 3) & t);
+    idx[i + 4] = ((m[i + 4]! >>> s) & mask) | ((b >>> 4) & t);
+    idx[i + 5] = ((m[i + 5]! >>> s) & mask) | ((b >>> 5) & t);
+    idx[i + 6] = ((m[i + 6]! >>> s) & mask) | ((b >>> 6) & t);
+    idx[i + 7] = ((m[i + 7]! >>> s) & mask) | ((b >>> 7) & t);
+  }
+  for (let i = whole << 3; i < N; i++) idx[i] = ((m[i]! >>> s) & mask) | (((u[i >> 3]! >> (i & 7)) & 1) << n);
   return idx;
 }
