@@ -89,8 +89,10 @@ export function shortSymbol(symbol: string): string {
     const m = /lutmpc::(?:\(anonymous namespace\)::)?([A-Za-z_]\w*)/.exec(symbol);
     if (m) return `lutmpc::${m[1]} (pool task)`;
   }
-  const paren = symbol.indexOf('(');
-  return paren > 0 && !symbol.startsWith('JS:') && !symbol.startsWith('lutmpc::detail::(anonymous') ? symbol.slice(0, paren) : symbol;
+  if (symbol.startsWith('JS:')) return symbol;
+  const bare = symbol.replaceAll('(anonymous namespace)::', '');
+  const paren = bare.indexOf('(');
+  return paren > 0 ? bare.slice(0, paren) : bare;
 }
 
 interface Sample {

@@ -53,6 +53,8 @@ describe('perf script samples', () => {
     expect(shortSymbol('std::_Function_handler<void (unsigned long, unsigned long), lutmpc::(anonymous namespace)::gather_t<unsigned int>(bool)::{lambda(auto:1)#1}>::_M_invoke')).toBe('lutmpc::gather_t (pool task)');
     expect(shortSymbol('lutmpc::aes128_ctr_gather(unsigned char const*, unsigned long)::{lambda(unsigned long, unsigned long)#1}::operator()')).toBe('lutmpc::aes128_ctr_gather');
     expect(shortSymbol('JS:*finalIndex file:///x/borrow-chain.js:174:27')).toBe('JS:*finalIndex file:///x/borrow-chain.js:174:27');
+    expect(shortSymbol('lutmpc::(anonymous namespace)::index_at<unsigned int>(unsigned int const*, unsigned long)')).toBe('lutmpc::index_at<unsigned int>');
+    expect(shortSymbol('lutmpc::detail::(anonymous namespace)::micro_body<unsigned int, 6, 2>')).toBe('lutmpc::detail::micro_body<unsigned int, 6, 2>');
   });
 
   it('counts only the samples of a traced process inside its windows', () => {

@@ -20,9 +20,23 @@ void shared_t(const T* table, std::uint64_t mask, const I* idx, T* out, std::siz
   for (std::size_t i = b; i < e; ++i) out[i] = table[static_cast<std::uint64_t>(idx[i]) & mask];
 }
 
+// Each element reads its own table (2^bits entries apart), a cache miss
+// per element once the tables exceed the caches: prefetching kPrefetch
+// elements ahead keeps more misses in flight than the core's reorder window.
+// bench_core, 393216 elements × 256 one-byte entries, Zen 3: 105 → 121
+// M elements/s on one thread, 151 → 324 on two (best of 5); the BERT-base
+// forward's P2 spends the same CPU in its gathers either way (2026-12-05).
+constexpr std::size_t kPrefetch = 24;
+
 template <typename T, typename I>
 void per_elem_t(const T* tables, unsigned bits, std::uint64_t mask, const I* idx, T* out, std::size_t b, std::size_t e) {
-  for (std::size_t i = b; i < e; ++i) out[i] = tables[(static_cast<std::uint64_t>(i) << bits) + (static_cast<std::uint64_t>(idx[i]) & mask)];
+  auto at = [&](std::size_t i) { return tables + (static_cast<std::uint64_t>(i) << bits) + (static_cast<std::uint64_t>(idx[i]) & mask); };
+  std::size_t i = b;
+  for (; i + kPrefetch < e; ++i) {
+    __builtin_prefetch(at(i + kPrefetch));
+    out[i] = *at(i);
+  }
+  for (; i < e; ++i) out[i] = *at(i);
 }
 
 template <typename T, typename F>
