@@ -65,8 +65,9 @@ if (o['trace'] || o['perfScript']) {
   if (o['keep']) {
     writeFileSync(path.join(dir, 'perf-script.txt'), perfText);
     writeFileSync(path.join(dir, 'command-stdout.txt'), r.stdout);
+  } else {
+    rmSync(dir, { recursive: true, force: true });
   }
-  else rmSync(dir, { recursive: true, force: true });
   // --perf-basic-prof leaves /tmp/perf-<pid>.map per node process; perf script has read them.
   for (const f of readdirSync('/tmp')) {
     const m = path.join('/tmp', f);

@@ -109,23 +109,14 @@ const FRAME = /^\s*([0-9a-f]+)\s+(.*?)\s+\(([^()]*)\)\s*$/;
 export function* perfSamples(text: string): Generator<Sample> {
   let cur: { pid: string; time: number } | undefined;
   for (const line of text.split('\n')) {
+    // Without call chains the frame follows the header on its line; with them it is the next line.
     const h = HEADER.exec(line);
-    if (h) {
-      cur = { pid: h[1]!, time: Number(h[3]) };
-      const rest = h[4]!.trim();
-      if (rest) {
-        const f = FRAME.exec(rest);
-        if (f) yield { ...cur, symbol: f[2]!, dso: f[3]! };
-        cur = undefined;
-      }
-      continue;
-    }
-    if (!cur) continue;
-    const f = FRAME.exec(line);
-    if (f) {
-      yield { ...cur, symbol: f[2]!, dso: f[3]! };
-      cur = undefined;
-    }
+    if (h) cur = { pid: h[1]!, time: Number(h[3]) };
+    const frame = h ? h[4]!.trim() : line;
+    if (!cur || !frame) continue;
+    const f = FRAME.exec(frame);
+    if (f) yield { ...cur, symbol: f[2]!, dso: f[3]! };
+    if (f || h) cur = undefined;
   }
 }
 

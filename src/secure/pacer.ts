@@ -17,7 +17,7 @@
  * before dealing the next segment.
  */
 import type { Party } from '../mpc/party.js';
-import { onlineTrace } from './online-trace.js';
+import { onlineTrace, type OnlineTrace } from './online-trace.js';
 
 export class Pacer {
   private offDone = 0;
@@ -28,7 +28,7 @@ export class Pacer {
   /** Busy time of each phase (ms). */
   offlineMs = 0;
   onlineMs = 0;
-  private readonly trace: ReturnType<typeof onlineTrace>;
+  private readonly trace: OnlineTrace;
 
   constructor(readonly party: Party) {
     this.trace = onlineTrace(party.id);

@@ -199,9 +199,9 @@ export function finalIndex(m: RingArray, s: number, n: number, u: Uint8Array): U
   const idx = new Uint32Array(N);
   const mask = 2 ** n - 1;
   const whole = N >> 3;
+  const t = 1 << n;
   for (let p = 0, i = 0; p < whole; p++, i += 8) {
     const b = u[p]! << n;
-    const t = 1 << n;
     idx[i] = ((m[i]! >>> s) & mask) | (b & t);
     idx[i + 1] = ((m[i + 1]! >>> s) & mask) | ((b >>> 1) & t);
     idx[i + 2] = ((m[i + 2]! >>> s) & mask) | ((b >>> 2) & t);
