@@ -28,19 +28,27 @@
  * tables, shifts) deal their own kinds (e.g. rotated tables via `share`).
  */
 import { ProtocolError } from '../errors.js';
-import { allocRing, type RingArray, type RingBits } from '../kernels/types.js';
+import { allocRing, ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
 import type { Material, MaterialEntry } from './material.js';
 import type { Party } from './party.js';
-import { add, bytesOf, kernels, sub } from './ring.js';
+import { add, bytesOf, kernels, ringView, sub } from './ring.js';
 import { derivedKey, freshSeed, PrgStream } from './prg.js';
 import { FLUSH_FRAME_BYTES } from './cost.js';
 
-interface Correction {
+/** One dealt array's correction (P0 → P2) in a flush. */
+export interface Correction {
   seq: number;
   name: string;
   l: RingBits;
-  /** P0: the correction to send; P2: the placeholder to fill. */
+  /** P0: the correction to send; P2: the placeholder to fill (empty when `adopt` is set). */
   data: RingArray;
+  /** Its size in bytes (P2's adopted tables have no placeholder to measure). */
+  bytes: number;
+  /**
+   * P2, per-element tables only: take the received array as the entry
+   * (a view of the frame when it lies within one, aligned: no copy).
+   */
+  adopt?: (data: RingArray) => void;
 }
 
 export class Dealing {
@@ -127,7 +135,8 @@ export class Dealing {
     if (role === 'P0') {
       if (value === undefined || value.length !== n) throw new ProtocolError(`dealing '${this.tag}': P0 must pass ${n} values for '${name}'`);
       const s1 = await this.draw('P1', name, l, n);
-      this.corrections.push({ seq: this.seq, name, l, data: xor ? kernels().binary('xor', l, value as never, s1 as never, s1 as never) : sub(l, value, s1, s1) });
+      const data = xor ? kernels().binary('xor', l, value as never, s1 as never, s1 as never) : sub(l, value, s1, s1);
+      this.corrections.push({ seq: this.seq, name, l, data, bytes: data.byteLength });
       return value;
     }
     if (role === 'P1') {
@@ -136,9 +145,32 @@ export class Dealing {
       return s1;
     }
     const hole = allocRing(l, n) as RingArray;
-    this.corrections.push({ seq: this.seq, name, l, data: hole });
+    this.corrections.push({ seq: this.seq, name, l, data: hole, bytes: hole.byteLength });
     this.items.set(name, { l, data: hole });
     return hole;
+  }
+
+  /**
+   * P0's side of `shareTable` / `shareBitTable`: the correction value − s1
+   * (or value ⊕ s1) computed over `value` itself, which P0 hands over and
+   * must not use afterwards. Same keystream and bytes as `share`.
+   */
+  private async correctInPlace(name: string, l: RingBits, n: number, value: RingArray | undefined, xor: boolean): Promise<void> {
+    this.claim(name);
+    if (value === undefined || value.length !== n) throw new ProtocolError(`dealing '${this.tag}': P0 must pass ${n} values for '${name}'`);
+    const data = await this.party.stream('P1', `${this.tag}/${name}`).mixInto(l, value, xor);
+    this.corrections.push({ seq: this.seq, name, l, data, bytes: data.byteLength });
+  }
+
+  /**
+   * P2's side of `shareTable` / `shareBitTable`: nothing allocated now; at
+   * the flush the entry becomes the received bytes themselves (placeCorrections).
+   */
+  private receiveTable(name: string, l: RingBits, n: number): void {
+    this.claim(name);
+    const empty = allocRing(l, 0) as RingArray;
+    this.items.set(name, { l, data: empty }); // holds the entry's place in the map's order
+    this.corrections.push({ seq: this.seq, name, l, data: empty, bytes: n * ringBytes(l), adopt: (data) => this.items.set(name, { l, data }) });
   }
 
   /**
@@ -148,6 +180,14 @@ export class Dealing {
    * the table costs P1 neither memory nor offline time. P0 and P2 as `share`.
    */
   async shareTable(name: string, l: RingBits, n: number, value?: RingArray): Promise<void> {
+    if (this.role === 'P0' && l !== 1) {
+      await this.correctInPlace(name, l, n, value, false);
+      return;
+    }
+    if (this.role === 'P2') {
+      this.receiveTable(name, l, n);
+      return;
+    }
     if (this.role !== 'P1' || l === 1) {
       await this.share(name, l, n, value);
       return;
@@ -164,6 +204,14 @@ export class Dealing {
    * correction value ⊕ keystream.
    */
   async shareBitTable(name: string, n: number, value?: Uint8Array): Promise<void> {
+    if (this.role === 'P0') {
+      await this.correctInPlace(name, 8, n, value, true);
+      return;
+    }
+    if (this.role === 'P2') {
+      this.receiveTable(name, 8, n);
+      return;
+    }
     if (this.role !== 'P1') {
       await this.share(name, 8, n, value, true);
       return;
@@ -235,24 +283,16 @@ export class Offline {
       // Large batches travel as several frames (each under the frame limit),
       // grouped by a rule both P0 and P2 evaluate on the same sizes; P2 waits
       // for all of them at once, so the batch is still one round.
-      const groups = groupCorrections(corrections, FLUSH_FRAME_BYTES);
       if (corrections.length > 0 && role === 'P0') {
-        groups.forEach((g, i) => this.party.send('P2', `${tag}.${i}`, g, at));
+        groupCorrections(corrections, FLUSH_FRAME_BYTES).forEach((g, i) => this.party.send('P2', `${tag}.${i}`, g, at));
       } else if (corrections.length > 0 && role === 'P2') {
-        const payloads = await this.party.recvAll(groups.map((_, i) => ({ peer: 'P0' as const, tag: `${tag}.${i}` })), at);
-        groups.forEach((g, i) => {
-          const payload = payloads[i]!;
-          let want = 0;
-          for (const part of g) want += part.byteLength;
-          if (payload.byteLength !== want) {
-            throw this.party.abort(new ProtocolError(`P2: offline corrections '${tag}.${i}' from P0 are ${payload.byteLength} bytes, expected ${want}`));
-          }
-          let off = 0;
-          for (const part of g) {
-            part.set(payload.subarray(off, off + part.byteLength));
-            off += part.byteLength;
-          }
+        const sizes = frameSizes(corrections, FLUSH_FRAME_BYTES);
+        const payloads = await this.party.recvAll(sizes.map((_, i) => ({ peer: 'P0' as const, tag: `${tag}.${i}` })), at);
+        sizes.forEach((want, i) => {
+          const got = payloads[i]!.byteLength;
+          if (got !== want) throw this.party.abort(new ProtocolError(`P2: offline corrections '${tag}.${i}' from P0 are ${got} bytes, expected ${want}`));
         });
+        placeCorrections(corrections, payloads);
       }
       if (role !== 'P0') {
         for (const b of ordered) if (b.queue) this.party.store.push({ tag: b.d.tag, items: b.d.items } satisfies MaterialEntry);
@@ -263,6 +303,57 @@ export class Offline {
   }
 }
 
+
+/** The byte sizes of the frames `groupCorrections` cuts (P2 knows sizes, not data). */
+export function frameSizes(cs: readonly Pick<Correction, 'bytes'>[], max: number): number[] {
+  let total = 0;
+  for (const c of cs) total += c.bytes;
+  const sizes: number[] = [];
+  for (let off = 0; off < total; off += max) sizes.push(Math.min(max, total - off));
+  return sizes;
+}
+
+/**
+ * P2: the frames' bytes, in order, into the corrections. A table (`adopt`)
+ * lying within one frame at an offset aligned for its ring becomes a view
+ * of that frame: the received bytes are the table, with no second array
+ * and no copy (the frame stays alive as long as a table in it does).
+ * Anything else is copied into its placeholder (or a fresh array).
+ */
+export function placeCorrections(cs: readonly Pick<Correction, 'l' | 'data' | 'bytes' | 'adopt'>[], frames: readonly Uint8Array[]): void {
+  let f = 0;
+  let off = 0;
+  for (const c of cs) {
+    if (c.bytes === 0) {
+      c.adopt?.(c.data);
+      continue;
+    }
+    if (off === frames[f]!.byteLength) {
+      f++;
+      off = 0;
+    }
+    const frame = frames[f]!;
+    const eb = ringBytes(c.l);
+    if (c.adopt && off + c.bytes <= frame.byteLength && (frame.byteOffset + off) % eb === 0) {
+      c.adopt(ringView(c.l, frame, off, c.bytes / eb));
+      off += c.bytes;
+      continue;
+    }
+    const dst = c.adopt ? (allocRing(c.l, c.bytes / eb) as RingArray) : c.data;
+    const out = bytesOf(dst);
+    for (let done = 0; done < c.bytes; ) {
+      if (off === frames[f]!.byteLength) {
+        f++;
+        off = 0;
+      }
+      const take = Math.min(c.bytes - done, frames[f]!.byteLength - off);
+      out.set(frames[f]!.subarray(off, off + take), done);
+      done += take;
+      off += take;
+    }
+    c.adopt?.(dst);
+  }
+}
 
 /**
  * Cut the corrections' bytes, in order, into frames of exactly `max` bytes

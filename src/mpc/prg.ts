@@ -15,9 +15,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { allocRing, ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
 import type { PrgRef } from './material.js';
-import { kernels, reduceBits } from './ring.js';
+import { bytesOf, kernels, reduceBits, ringView } from './ring.js';
 
 export const SEED_BYTES = 16;
+
+/** Keystream bytes expanded per step of `mixInto` (a multiple of the 16-byte block). */
+export const PRG_CHUNK_BYTES = 8 << 20;
 
 /** A fresh 128-bit seed from the OS CSPRNG. */
 export function freshSeed(): Uint8Array {
@@ -76,6 +79,37 @@ export class PrgStream {
   reserveRef(l: RingBits, n: number): PrgRef {
     if (l === 1) throw new RangeError('PrgStream.reserveRef: Z_2^1 draws are reduced per byte; use ring()');
     return { key: this.key, iv: this.reserve(n * ringBytes(l)), n };
+  }
+
+  /**
+   * value ← value − ks (or value ⊕ ks with `xor`), in place, where ks is the
+   * next value.length elements of Z_2^l (l ≥ 8): the same keystream and
+   * result as `ring(l, n)` followed by a subtraction, without a second
+   * array of the value's size. The dealer's corrections of large tables
+   * are made this way: a fresh array of that size costs a page fault and a
+   * zeroed page per 4 KB, which was the dealer's largest offline cost.
+   * The keystream is expanded in chunks of PRG_CHUNK_BYTES into one
+   * scratch array per call (calls may interleave at their awaits).
+   */
+  async mixInto(l: RingBits, value: RingArray, xor = false): Promise<RingArray> {
+    if (l === 1) throw new RangeError('PrgStream.mixInto: Z_2^1 draws are reduced per byte; use ring()');
+    const bytes = bytesOf(value);
+    if (bytes.byteLength !== value.length * ringBytes(l)) throw new RangeError(`PrgStream.mixInto: a ${value.length}-element array is not stored in Z_2^${l}`);
+    const iv = this.reserve(bytes.byteLength);
+    const first = new DataView(iv.buffer).getBigUint64(8, false);
+    const k = kernels();
+    const scratch = new Uint8Array(Math.min(PRG_CHUNK_BYTES, bytes.byteLength));
+    for (let off = 0; off < bytes.byteLength; off += PRG_CHUNK_BYTES) {
+      const len = Math.min(PRG_CHUNK_BYTES, bytes.byteLength - off);
+      const at = new Uint8Array(16);
+      at.set(iv.subarray(0, 8), 0);
+      new DataView(at.buffer).setBigUint64(8, first + BigInt(off / 16), false);
+      const ks = await k.prgFill(this.key, at, scratch.subarray(0, len));
+      const e = len / ringBytes(l);
+      const v = ringView(l, bytes, off, e);
+      k.binary(xor ? 'xor' : 'sub', l, v as never, ringView(l, ks, 0, e) as never, v as never);
+    }
+    return value;
   }
 
   /** Fill `out` with the next keystream bytes. */

@@ -8,7 +8,9 @@ import { ProtocolError } from '../../src/errors.js';
 import { inprocCluster } from '../../src/mpc/cluster.js';
 import { Offline } from '../../src/mpc/dealer.js';
 import { DiskStore, MemoryStore } from '../../src/mpc/material.js';
-import { PrgStream, tagNonce } from '../../src/mpc/prg.js';
+import { PRG_CHUNK_BYTES, PrgStream, tagNonce } from '../../src/mpc/prg.js';
+import * as R from '../../src/mpc/ring.js';
+import type { RingBits } from '../../src/kernels/types.js';
 import { inRound } from '../../src/mpc/round.js';
 import { clientInput, input, inputOffline } from '../../src/mpc/protocols/input.js';
 import { clientOutput, output } from '../../src/mpc/protocols/output.js';
@@ -40,6 +42,27 @@ describe('PrgStream', () => {
     expect(ones).toBeLessThan(2300);
     expect(await s.ring(64, 3)).toBeInstanceOf(BigUint64Array);
     expect(await s.ring(16, 3)).toBeInstanceOf(Uint16Array);
+  });
+
+  it('mixInto subtracts (or XORs) the same keystream ring() draws, across chunk boundaries, and keeps the position', async () => {
+    const key = new Uint8Array(16).fill(9);
+    // One size under a chunk, one over two chunks with a ragged tail (bytes not a multiple of 16).
+    const cases: [RingBits, number][] = [[8, 1001], [16, 77], [32, PRG_CHUNK_BYTES / 4 * 2 + 3], [64, 5]];
+    for (const [l, n] of cases) {
+      for (const xor of [false, true]) {
+        const value = randRing(l, n);
+        const a = PrgStream.forTag(key, `mix/${l}`);
+        const b = PrgStream.forTag(key, `mix/${l}`);
+        await a.ring(8, 3); // start away from position 0
+        await b.ring(8, 3);
+        const ks = await a.ring(l, n);
+        const want = xor ? R.kernels().binary('xor', l, value as never, ks as never) : R.sub(l, value, ks);
+        const got = await b.mixInto(l, value.slice(), xor);
+        expect(Buffer.from(R.bytesOf(got)).equals(Buffer.from(R.bytesOf(want))), `Z_2^${l}, n=${n}, xor=${xor}`).toBe(true);
+        expect(b.position).toBe(a.position);
+      }
+    }
+    await expect(new PrgStream(key).mixInto(1, new Uint8Array(4))).rejects.toThrow(/Z_2\^1/);
   });
 });
 

@@ -19,13 +19,13 @@ import { item, tableItem } from '../../src/mpc/protocols/common.js';
 import * as R from '../../src/mpc/ring.js';
 import { big, randRing } from './helpers.js';
 
-/** Deal one table of n elements × 2^bits entries with shareTable; return each compute party's entry. */
+/** Deal one table of n elements × 2^bits entries with shareTable (on a copy: the dealing consumes P0's array); return each compute party's entry. */
 async function dealTable(l: RingBits, n: number, bits: number, value: RingArray, stores?: { P1?: DiskStore; P2?: DiskStore }) {
   const cl = await inprocCluster(stores ? { party: { P1: { store: stores.P1 }, P2: { store: stores.P2 } } } : {});
   await Promise.all(
     [cl.P0, cl.P1, cl.P2].map(async (p) => {
       const off = new Offline(p);
-      await off.deal('tab', (d) => d.shareTable('t', l, n << bits, p.id === 'P0' ? value : undefined));
+      await off.deal('tab', (d) => d.shareTable('t', l, n << bits, p.id === 'P0' ? value.slice() : undefined));
       await off.flush();
     }),
   );

@@ -10,14 +10,17 @@
  *   1. P0 deals a fresh output mask ρ = ρ1 + ρ2 from the seeds (no bytes;
  *      masked output only).
  *   2. P0 builds every element's rotated table T'_i[j] = T_c(i)((j − r_i) mod 2^n)
- *      (digit-wise for multi-input), adds ρ_i to all its entries, and deals
- *      additive shares of the N·2^n entries: P1's from the P0–P1 stream
+ *      (digit-wise for multi-input) and deals additive shares of the N·2^n
+ *      entries: P1's from the P0–P1 stream
  *      (never sent, never expanded: P1 keeps the keystream reference,
  *      `Dealing.shareTable`), P2's correction sent (the only offline bytes).
  * Online (P1, P2):
  *   3. Pi reads its share at the public index m_i mod 2^n (P2: kernel
  *      gather from the stored tables; P1: `prgGather`, one AES block per
- *      element): additive shares of T(x_i) + ρ_i, zero bytes.
+ *      element) and adds its share of ρ_i (`readMasked`): additive shares
+ *      of T(x_i) + ρ_i, zero bytes. (ρ is not folded into the tables: that
+ *      was a pass and an array of the tables' size at P0 for what each
+ *      party adds to N values online.)
  *   4. Masked output: the shares go into the caller's round, which opens
  *      m_y = T(x) + ρ (one round, batched with the round's other slots);
  *      `lutAdditive` stops after step 3 (no round).
@@ -83,6 +86,14 @@ function checkInput(what: string, x: { l: RingBits }, bits: number): void {
   if (bits > x.l) throw new ShapeError(`${what}: a ${bits}-bit index does not fit the input ring Z_2^${x.l}`);
 }
 
+/**
+ * This party's share of T(x) + ρ from a masked lookup's material: its table
+ * share read at `idx`, plus its share of the output mask ρ (dealLut).
+ */
+export function readMasked(l: RingBits, t: TableShare, bits: number, idx: RingArray, rho: RingArray): Promise<RingArray> {
+  return lookup(t, bits, idx).then((v) => R.add(l, v, rho, v));
+}
+
 /** Add ρ_i to all 2^n entries of element i's table (in place). */
 export function addPerElement(l: RingBits, tables: RingArray, bits: number, rho: RingArray): void {
   R.add(l, tables, R.repeatEach(l, rho, 2 ** bits), tables);
@@ -91,7 +102,9 @@ export function addPerElement(l: RingBits, tables: RingArray, bits: number, rho:
 /**
  * Deal one lookup's material inside dealing `d` under names `${prefix}t`
  * (table shares) and `${prefix}r` (output mask, masked only). `build` runs
- * at P0 only and returns the rotated tables. Returns ρ (P0: full, Pi: share);
+ * at P0 only and returns the rotated tables, which the dealing consumes
+ * (P0's correction is computed over them). The tables do not carry ρ: the
+ * online read adds each party's share (`readMasked`). Returns ρ (P0: full, Pi: share);
  * `given`: an output mask dealt earlier (P0: full, Pi: share) instead of a fresh one.
  */
 export async function dealLut(
@@ -111,12 +124,7 @@ export async function dealLut(
     if (d.role !== 'P0') d.keep(`${prefix}r`, l, given);
     rho = given;
   } else rho = masked ? await d.mask(`${prefix}r`, l, n) : undefined;
-  let value: RingArray | undefined;
-  if (d.role === 'P0') {
-    value = build();
-    if (rho) addPerElement(l, value, bits, rho);
-  }
-  await d.shareTable(`${prefix}t`, l, n * 2 ** bits, value);
+  await d.shareTable(`${prefix}t`, l, n * 2 ** bits, d.role === 'P0' ? build() : undefined);
   return rho;
 }
 
@@ -158,7 +166,7 @@ export function lut(r: Round, x: Masked, spec: LutSpec): Promise<Masked> {
  */
 export function lutWith(r: Round, x: Masked, spec: LutSpec, t: TableShare, rho: RingArray, proto = 'lut'): Promise<Masked> {
   const slot = r.reserve(spec.l, rho.length, proto);
-  return lookup(t, spec.bits, x.m).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: x.shape, m, r: rho })));
+  return readMasked(spec.l, t, spec.bits, x.m, rho).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: x.shape, m, r: rho })));
 }
 
 /** Online lookup with an additive output: local, no communication. */
@@ -210,7 +218,7 @@ export function lutMulti(r: Round, xs: readonly Masked[], spec: LutMultiSpec): P
   const t = tableItem(items, tag, 't', spec.l, n * 2 ** B);
   const rho = item(items, tag, 'r', spec.l, n);
   const idx = concatIndex(xs, spec.bits);
-  return lookup(t, B, idx).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: xs[0]!.shape, m, r: rho })));
+  return readMasked(spec.l, t, B, idx, rho).then((v) => slot.open(v).then((m) => ({ l: spec.l, shape: xs[0]!.shape, m, r: rho })));
 }
 
 /** Online multi-input lookup with an additive output (local). */

@@ -18,7 +18,8 @@
  *      bit tables either way, P0 keeps the final borrow's mask bit ρ_K.
  *   2. One lookup dealing per output table over the (n + 1)-bit index
  *      (u_K, m_hi): element e's table is T_k,c(e) rotated by r_hi + (u ⊕ ρ_K)
- *      for u = 0, 1, with the output mask folded in (lut.ts).
+ *      for u = 0, 1 (lut.ts; each party adds its share of the output mask
+ *      when it reads).
  *   (s = 0: no chain; the tables take the n-bit index m mod 2^n.)
  * Online (P1, P2; rounds from the caller's RoundSeq, so a layer's requants
  *   run in lockstep):
@@ -41,15 +42,14 @@ import { correction, type ProtocolCost } from '../cost.js';
 import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskedShare, type MaskOf } from '../sharing.js';
-import { dealLut, lutWith, type DealerTable } from './lut.js';
-import { lookup } from './local.js';
+import { dealLut, lutWith, readMasked, type DealerTable } from './lut.js';
 import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain, type ChainPlan } from './borrow-chain.js';
 import { dealSelect, runSelect, selectApplies, selectCost, takeSelect } from './borrow-select.js';
 import { dropZeroLow, dropZeroLowMask, reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
 import { item, tableItem } from '../protocols/common.js';
 import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
-import { checkIndexBits, checkTables, rotateTables } from './tables.js';
+import { checkIndexBits, checkTables, rotateByChannel, rotateTables } from './tables.js';
 
 /** The borrow protocols of a requant's shift (RequantSpec.borrow). */
 export const BORROWS = ['chain', 'select'] as const;
@@ -174,17 +174,10 @@ function borrowCost(N: number, plan: ChainPlan, spec: RequantSpec): ReturnType<t
  */
 function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, rhoK: Uint8Array): RingArray {
   const rot = finalRotations(rHi, rhoK, n);
-  if (t.blocks) return rotateTables(t.data, n, l, t.channels, rot, true);
-  // Element-major pairs (2e + u): channel c(e) = e mod C becomes (2e + u) mod 2C
-  // over the channels doubled (T_0, T_0, T_1, T_1, …).
-  const S = 2 ** n;
-  const dup = R.allocRing(l, 2 * t.channels * S) as Uint32Array;
-  for (let c = 0; c < t.channels; c++) {
-    const tc = (t.data as Uint32Array).subarray(c * S, (c + 1) * S);
-    dup.set(tc, 2 * c * S);
-    dup.set(tc, (2 * c + 1) * S);
-  }
-  return rotateTables(dup as RingArray, n, l, 2 * t.channels, rot);
+  const per = rHi.length / t.channels;
+  // Element-major pairs (2e + u) both read element e's channel.
+  const channelOf = t.blocks ? (i: number) => Math.floor((i >> 1) / per) : (i: number) => (i >> 1) % t.channels;
+  return rotateByChannel(t.data, n, l, channelOf, rot);
 }
 
 /**
@@ -270,17 +263,17 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, o
       if (plus && (plus.s.length !== n || rows !== n)) throw new ShapeError(`requant: output ${k}'s addend has ${plus.s.length} elements, expected ${n} (and no row sums)`);
       if (unopened.has(k)) {
         if (rows !== n || plus) throw new ShapeError(`requant: output ${k} is unopened: it takes no row sums and no addend`);
-        return lookup(o.t, fb, t.m).then((s) => ({ l: spec.l, shape: y.shape, s, r: o.rho }));
+        return readMasked(spec.l, o.t, fb, t.m, o.rho).then((s) => ({ l: spec.l, shape: y.shape, s, r: o.rho }));
       }
       if (plus) {
         const slot = r.reserve(spec.l, n, 'requant');
-        return lookup(o.t, fb, t.m).then(async (v) => ({ l: spec.l, shape: y.shape, m: await slot.open(R.add(spec.l, v, plus.s, v)), r: R.add(spec.l, o.rho, plus.r) }));
+        return readMasked(spec.l, o.t, fb, t.m, o.rho).then(async (v) => ({ l: spec.l, shape: y.shape, m: await slot.open(R.add(spec.l, v, plus.s, v)), r: R.add(spec.l, o.rho, plus.r) }));
       }
       if (rows === n) return lutWith(r, t, { bits: fb, l: spec.l }, o.t, o.rho, 'requant');
       // Row-summed output: read every element's share, open only the row sums.
       const slot = r.reserve(spec.l, rows, 'requant');
       const cols = n / rows;
-      return lookup(o.t, fb, t.m).then(async (v) => {
+      return readMasked(spec.l, o.t, fb, t.m, o.rho).then(async (v) => {
         const [sv, sr] = await Promise.all([R.rowSums(spec.l, v, rows, cols), R.rowSums(spec.l, o.rho, rows, cols)]);
         return { l: spec.l, shape: [rows, 1], m: await slot.open(sv), r: sr };
       });

@@ -10,10 +10,10 @@
  * channels = last dimension: per-column tables as in intops.requant;
  * channels = number of elements: one table per element).
  *
- * Rotations are built without a per-entry loop: each channel table is stored
- * twice in a row (T‖T), and element i's rotated table is the contiguous window
- * starting at 2^n − r_i, copied with one TypedArray.set (a memcpy). Borrow
- * tables of the exact shift are two `fill` calls per element.
+ * Rotations are built without a per-entry loop: element i's rotated table is
+ * its channel's last r_i entries followed by the rest, two TypedArray.set
+ * calls (memcpy). Borrow tables of the exact shift are two `fill` calls per
+ * element.
  */
 import { ShapeError } from '../../errors.js';
 import { allocRing, RING_BITS, ringBytes, type RingArray, type RingBits } from '../../kernels/types.js';
@@ -73,16 +73,13 @@ export function lowBits(a: RingArray, bits: number): Uint32Array {
   return out;
 }
 
-/** The doubled layout T_c ‖ T_c of every channel (2·2^bits entries per channel). */
-function doubled(table: RingArray, bits: number, channels: number): RingArray {
-  const S = 2 ** bits;
-  const d = new (table.constructor as new (n: number) => RingArray)(2 * S * channels);
-  for (let c = 0; c < channels; c++) {
-    const t = table.subarray(c * S, (c + 1) * S) as RingArray;
-    (d as Uint32Array).set(t as Uint32Array, 2 * S * c);
-    (d as Uint32Array).set(t as Uint32Array, 2 * S * c + S);
-  }
-  return d;
+/**
+ * out[at + j] = src[base + ((j − r) mod S)] for j < S (0 ≤ r < S): the
+ * table's last r entries, then its first S − r, as two copies.
+ */
+function rotateInto(out: Uint32Array, at: number, src: Uint32Array, base: number, S: number, r: number): void {
+  if (r > 0) out.set(src.subarray(base + S - r, base + S), at);
+  out.set(src.subarray(base, base + S - r), at + r);
 }
 
 /**
@@ -93,16 +90,22 @@ function doubled(table: RingArray, bits: number, channels: number): RingArray {
  */
 export function rotateTables(table: RingArray, bits: number, l: RingBits, channels: number, r: RingArray, blocks = false): RingArray {
   checkTables('rotateTables', table, bits, l, channels, r.length);
+  const per = r.length / channels;
+  return rotateByChannel(table, bits, l, blocks ? (i) => Math.floor(i / per) : (i) => i % channels, lowBits(r, bits));
+}
+
+/**
+ * The rotation of element i by rl[i] (< 2^bits) of channel table
+ * `channelOf(i)`, for every i: the one array of rl.length · 2^bits entries
+ * the dealer shares. Only the output is allocated (per-element tables were
+ * once rotated from a doubled copy T‖T, three times their own size).
+ */
+export function rotateByChannel(table: RingArray, bits: number, l: RingBits, channelOf: (i: number) => number, rl: Uint32Array): RingArray {
   const S = 2 ** bits;
-  const N = r.length;
-  const per = N / channels;
-  const rl = lowBits(r, bits);
-  const d = doubled(table, bits, channels) as Uint32Array;
+  const N = rl.length;
   const out = allocRing(l, N * S) as Uint32Array;
-  for (let i = 0; i < N; i++) {
-    const base = 2 * S * (blocks ? Math.floor(i / per) : i % channels) + S - rl[i]!;
-    out.set(d.subarray(base, base + S), i * S);
-  }
+  const src = table as Uint32Array;
+  for (let i = 0; i < N; i++) rotateInto(out, i * S, src, channelOf(i) * S, S, rl[i]!);
   return out as RingArray;
 }
 
