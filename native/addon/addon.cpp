@@ -422,6 +422,36 @@ Napi::Value PrgBitLinkGather(const Napi::CallbackInfo& info) {
                            n <= kInlinePerElement);
 }
 
+// rotateTables(table, bits, rot, channels, blocks, pairShift, out?) -> Promise<out>: the dealer's
+// per-element rotated tables (lutmpc::rotate_tables); out (rot.length·2^bits entries) is fully written.
+Napi::Value RotateTables(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string fn = "rotateTables";
+  const int l = info[0].IsTypedArray() ? table_ring(info[0].As<Napi::TypedArray>().TypedArrayType()) : 0;
+  if (!l) type_error(env, fn + ": argument 'table' must be a Uint8Array, Uint16Array, Uint32Array or BigUint64Array, got " + describe(info[0]));
+  View table = typed(env, info[0], fn, "table");
+  const unsigned bits = small_uint(env, info[1], fn, "bits", 1, 16);
+  View rot = ring_array(env, info[2], fn, "rot", 32);
+  const unsigned channels = small_uint(env, info[3], fn, "channels", 1, 0x7fffffffu);
+  if (!info[4].IsBoolean()) type_error(env, fn + ": argument 'blocks' must be a boolean, got " + describe(info[4]));
+  const bool blocks = info[4].As<Napi::Boolean>().Value();
+  const unsigned ps = small_uint(env, info[5], fn, "pairShift", 0, 1);
+  const std::size_t n = rot.length, S = std::size_t{1} << bits;
+  need_length(env, table, checked_mul(env, channels, S, fn, "channels*2^bits"), fn, "table", "channels*2^bits");
+  if (((n >> ps) << ps) != n || (n >> ps) % channels != 0)
+    range_error(env, fn + ": " + std::to_string(n) + " elements (in groups of " + std::to_string(1u << ps) + ") do not divide into " +
+                         std::to_string(channels) + " table channels");
+  View o = out_array(env, info[6], fn, l, checked_mul(env, n, S, fn, "rot.length*2^bits"), "rot.length*2^bits");
+  const std::size_t eb = table.elemBytes;
+  const auto tb = reinterpret_cast<std::uintptr_t>(table.data), ob = reinterpret_cast<std::uintptr_t>(o.data);
+  if (n > 0 && tb < ob + n * S * eb && ob < tb + table.length * eb) range_error(env, fn + ": 'out' overlaps 'table'");
+  const void* pt = table.data;
+  const std::uint32_t* pr = static_cast<const std::uint32_t*>(rot.data);
+  void* po = o.data;
+  return KernelWorker::run(env, "lutmpc.rotateTables", [=] { lutmpc::rotate_tables(eb, pt, bits, channels, blocks, ps, pr, po, n); },
+                           {table.object, rot.object, o.object}, o.object, n * S <= kInlineElems);
+}
+
 // adviseHugePages(view) -> bytes advised (sync; call on a fresh, untouched allocation)
 Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -533,6 +563,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rowGemm", Napi::Function::New(env, RowGemm, "rowGemm"));
   exports.Set("gatherShared", Napi::Function::New(env, GatherShared, "gatherShared"));
   exports.Set("gatherPerElement", Napi::Function::New(env, GatherPerElement, "gatherPerElement"));
+  exports.Set("rotateTables", Napi::Function::New(env, RotateTables, "rotateTables"));
   exports.Set("prgFill", Napi::Function::New(env, PrgFill, "prgFill"));
   exports.Set("prgGather", Napi::Function::New(env, PrgGather, "prgGather"));
   exports.Set("bitLinkGather", Napi::Function::New(env, BitLinkGather, "bitLinkGather"));

@@ -1,5 +1,6 @@
 // Gathers against plain loops: all table widths, all index widths, bits 1..24
-// (high index bits must be ignored), per-element tables, in-place on idx.
+// (high index bits must be ignored), per-element tables, in-place on idx;
+// the dealer's table rotations against their definition.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -60,6 +61,34 @@ int main() {
           }
         }
       }
+  }
+  // rotate_tables against the definition: every width, per-column / shared / per-element / block
+  // channels, single and paired elements, rotations 0, S − 1 and random.
+  for (unsigned threads : {1u, 2u}) {
+    set_num_threads(threads);
+    for (std::size_t eb : {1, 2, 4, 8})
+      for (unsigned bits : {1u, 4u, 9u})
+        for (unsigned ps : {0u, 1u})
+          for (bool blocks : {false, true})
+            for (std::size_t channels : {std::size_t{1}, std::size_t{6}, std::size_t{3000}}) {
+              const std::size_t S = std::size_t{1} << bits, n = 6000;
+              if (((n >> ps) % channels) != 0) continue;
+              auto table = rnd_bytes(channels * S * eb);
+              std::vector<std::uint32_t> rot(n);
+              for (std::size_t i = 0; i < n; ++i) rot[i] = i % 7 == 0 ? 0 : i % 7 == 1 ? static_cast<std::uint32_t>(S - 1) : static_cast<std::uint32_t>(th::rnd() % S);
+              std::vector<std::uint8_t> out(n * S * eb, 0xA5);
+              rotate_tables(eb, table.data(), bits, channels, blocks, ps, rot.data(), out.data(), n);
+              const std::size_t per = (n >> ps) / channels;
+              bool ok = true;
+              for (std::size_t i = 0; i < n && ok; ++i) {
+                const std::size_t c = blocks ? (i >> ps) / per : (i >> ps) % channels;
+                for (std::size_t j = 0; j < S && ok; ++j) {
+                  const std::uint64_t want = rd(table, eb, c * S + ((j - rot[i]) & (S - 1)));
+                  ok = rd(out, eb, i * S + j) == want;
+                  CHECK_MSG(ok, "rotate_tables eb=%zu bits=%u ps=%u blocks=%d channels=%zu i=%zu j=%zu", eb, bits, ps, int(blocks), channels, i, j);
+                }
+              }
+            }
   }
   TEST_MAIN_END();
 }

@@ -56,6 +56,7 @@ export interface NativeAddon {
   rowGemm(l: number, a: RingArray, b: RingArray, m: number, k: number, n: number, out?: RingArray): Promise<RingArray>;
   gatherShared(table: RingArray, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
   gatherPerElement(tables: RingArray, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
+  rotateTables(table: RingArray, bits: number, rot: Uint32Array, channels: number, blocks: boolean, pairShift: number, out?: RingArray): Promise<RingArray>;
   prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
   prgGather(key: Uint8Array, iv: Uint8Array, l: number, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
   bitLinkGather(tables: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u: Uint8Array | null, out?: Uint8Array): Promise<Uint8Array>;
@@ -177,6 +178,8 @@ export function wrapAddon(A: NativeAddon, name: 'cpu' | 'cuda', detail: () => st
       (await A.gatherShared(table, bits, idx, out)) as RingArrayOf<L>,
     gatherPerElement: async <L extends RingBits>(tables: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>
       (await A.gatherPerElement(tables, bits, idx, out)) as RingArrayOf<L>,
+    rotateTables: async <L extends RingBits>(table: RingArrayOf<L>, bits: number, rot: Uint32Array, channels: number, blocks: boolean, pairShift: 0 | 1, out?: RingArrayOf<L>) =>
+      (await A.rotateTables(table, bits, rot, channels, blocks, pairShift, out)) as RingArrayOf<L>,
     prgFill: async (key: Uint8Array, iv: Uint8Array, out: Uint8Array) => A.prgFill(key, iv, out),
     prgGather: async <L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>
       (await A.prgGather(key, iv, l, bits, idx, out)) as RingArrayOf<L>,

@@ -91,6 +91,15 @@ export async function selftest(kernels: Kernels = getKernels()): Promise<Selftes
       sameArray(await kernels.gatherPerElement(tables, bits, idx), await ref.gatherPerElement(tables, bits, idx)),
     );
   }
+  for (const l of [8, 16, 32, 64] as RingBits[]) {
+    const bits = 6, channels = 5, rot = randomRing(32, 2 * 5 * 41) as Uint32Array;
+    const table = randomRing(l, channels << bits);
+    for (const [blocks, ps] of [[false, 0], [true, 1]] as const) {
+      await record(`rotateTables l=${l} ${blocks ? 'blocks, pairs' : 'per channel'}`, async () =>
+        sameArray(await kernels.rotateTables(table, bits, rot, channels, blocks, ps), await ref.rotateTables(table, bits, rot, channels, blocks, ps)),
+      );
+    }
+  }
   {
     const key = randomRing(8, 16), iv = randomRing(8, 16);
     iv.fill(0xff, 8); // the low 64 bits of the counter wrap within the stream

@@ -292,6 +292,30 @@ async function gatherPerElement<L extends RingBits>(tables: RingArrayOf<L>, bits
   return o;
 }
 
+async function rotateTables<L extends RingBits>(table: RingArrayOf<L>, bits: number, rot: Uint32Array, channels: number, blocks: boolean, pairShift: 0 | 1, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = 'rotateTables';
+  const l = tableRingBits(fn, 'table', table) as L;
+  if (!Number.isInteger(bits) || bits < 1 || bits > 16) throw new RangeError(`${fn}: argument 'bits'=${String(bits)} must be an integer in 1…16`);
+  if (!(rot instanceof Uint32Array)) throw new TypeError(`${fn}: argument 'rot' must be a Uint32Array`);
+  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`${fn}: argument 'channels'=${String(channels)} must be a positive integer`);
+  if (typeof blocks !== 'boolean') throw new TypeError(`${fn}: argument 'blocks' must be a boolean`);
+  if (pairShift !== 0 && pairShift !== 1) throw new RangeError(`${fn}: argument 'pairShift'=${String(pairShift)} must be 0 or 1`);
+  const S = 2 ** bits, n = rot.length, groups = n / 2 ** pairShift;
+  if (table.length !== channels * S) throw new RangeError(`${fn}: argument 'table' must have channels · 2^bits = ${channels * S} entries, got ${table.length}`);
+  if (!Number.isInteger(groups) || groups % channels !== 0) throw new RangeError(`${fn}: ${n} elements (in groups of ${2 ** pairShift}) do not divide into ${channels} table channels`);
+  const o = prepareOut(fn, l, n * S, out);
+  if (o.buffer === table.buffer && o.byteOffset < table.byteOffset + table.byteLength && table.byteOffset < o.byteOffset + o.byteLength) throw new RangeError(`${fn}: 'out' overlaps 'table'`);
+  const per = groups / channels;
+  const T = table as unknown as { [i: number]: number | bigint }, O = o as unknown as { [i: number]: number | bigint };
+  for (let i = 0; i < n; i++) {
+    const g = i >> pairShift;
+    const c = blocks ? Math.floor(g / per) : g % channels;
+    const r = rot[i]! & (S - 1);
+    for (let j = 0; j < S; j++) O[i * S + j] = T[c * S + ((j - r + S) & (S - 1))]!;
+  }
+  return o;
+}
+
 async function prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array> {
   const fn = 'prgFill';
   checkBytes(fn, 'key', key, 16);
@@ -377,6 +401,7 @@ export const tsKernels: Kernels = {
   rowGemm,
   gatherShared,
   gatherPerElement,
+  rotateTables,
   prgFill,
   prgGather,
   bitLinkGather,

@@ -87,6 +87,18 @@ export interface Kernels {
    */
   gatherPerElement<L extends RingBits>(tables: RingArrayOf<L>, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
 
+  /**
+   * The dealer's per-element rotated tables: for i < rot.length, j < 2^bits,
+   * out[i·2^bits + j] = table[c(i)·2^bits + ((j − rot[i]) mod 2^bits)] with
+   * c(i) = (i >> pairShift) mod channels, or with `blocks`
+   * ⌊(i >> pairShift) / ((rot.length >> pairShift) / channels)⌋ (contiguous
+   * blocks share a table; pairShift 1: elements 2e and 2e + 1 read e's
+   * channel). Only the low `bits` bits of rot[i] are used. `table` holds
+   * `channels` tables of 2^bits entries; every entry of out is written, and
+   * out must not overlap table.
+   */
+  rotateTables<L extends RingBits>(table: RingArrayOf<L>, bits: number, rot: Uint32Array, channels: number, blocks: boolean, pairShift: 0 | 1, out?: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+
   // ---- randomness -------------------------------------------------------------------
   /**
    * Fill `out` with the AES-128-CTR keystream for `key` (16 bytes) starting at

@@ -37,7 +37,7 @@ describe('rotated tables (every input × every mask)', () => {
           r[x * S + q] = q + S * 7; // high bits of the mask must not matter
           m[x * S + q] = (x + q) % S + S * 3;
         }
-        const rot = rotateTables(T, bits, l, 1, r);
+        const rot = await rotateTables(T, bits, l, 1, r);
         const got = big(await lookup(rot, bits, m));
         const TT = big(T);
         const want = Array.from({ length: N }, (_, e) => TT[Math.floor(e / S)]!);
@@ -58,7 +58,7 @@ describe('rotated tables (every input × every mask)', () => {
       m[i] = (x + q) % S;
       want.push(TT[c * S + x]!);
     }
-    const got = big(await lookup(rotateTables(T, bits, l, C, r), bits, m));
+    const got = big(await lookup(await rotateTables(T, bits, l, C, r), bits, m));
     expect(got).toEqual(want);
   });
 
@@ -75,9 +75,9 @@ describe('rotated tables (every input × every mask)', () => {
       m[i] = (x + q) % S;
       want.push(TT[c * S + x]!);
     }
-    expect(big(await lookup(rotateTables(T, bits, l, C, r, true), bits, m))).toEqual(want);
+    expect(big(await lookup(await rotateTables(T, bits, l, C, r, true), bits, m))).toEqual(want);
     // The cyclic layout reads other tables for the same elements.
-    expect(big(await lookup(rotateTables(T, bits, l, C, r), bits, m))).not.toEqual(want);
+    expect(big(await lookup(await rotateTables(T, bits, l, C, r), bits, m))).not.toEqual(want);
   });
 
   it('masks in a 64-bit ring (BigUint64Array) rotate by their low bits', async () => {
@@ -85,7 +85,7 @@ describe('rotated tables (every input × every mask)', () => {
     const r = randRing(64, 500) as BigUint64Array;
     const x = new Uint32Array(500).map(() => randomBytes(1)[0]!);
     const m = new BigUint64Array(500).map((_, i) => BigInt.asUintN(64, BigInt(x[i]!) + r[i]!));
-    const got = big(await lookup(rotateTables(T, 8, 8, 1, r), 8, m));
+    const got = big(await lookup(await rotateTables(T, 8, 8, 1, r), 8, m));
     const TT = big(T);
     expect(got).toEqual(Array.from(x, (v) => TT[v]!));
   });
@@ -116,7 +116,7 @@ describe('rotated tables (every input × every mask)', () => {
         }
         want.push(TT[xc]!);
       }
-      const rot = rotateTablesMulti(T, bits, l, 1, rs);
+      const rot = await rotateTablesMulti(T, bits, l, 1, rs);
       const idx = concatIndex(ms.map((m) => ({ l: 32 as RingBits, m })), bits);
       expect(big(await lookup(rot, B, idx))).toEqual(want);
     });
@@ -221,13 +221,13 @@ describe('standard tables', () => {
 });
 
 describe('bad arguments → ShapeError', () => {
-  it('table size, index width, shift width, chunk', () => {
+  it('table size, index width, shift width, chunk', async () => {
     const r = new Uint32Array(4);
-    expect(() => rotateTables(allocRing(8, 100), 7, 8, 1, r)).toThrow(ShapeError);
-    expect(() => rotateTables(allocRing(8, 2 ** 17), 17, 8, 1, r)).toThrow(/index width 17/);
-    expect(() => rotateTables(allocRing(8, 256), 8, 8, 3, r)).toThrow(ShapeError);
-    expect(() => rotateTables(allocRing(16, 256), 8, 8, 1, r)).toThrow(/Uint8Array storage/);
-    expect(() => rotateTablesMulti(allocRing(8, 2 ** 18), [9, 9], 8, 1, [r, r])).toThrow(/total index/);
+    await expect(rotateTables(allocRing(8, 100), 7, 8, 1, r)).rejects.toThrow(ShapeError);
+    await expect(rotateTables(allocRing(8, 2 ** 17), 17, 8, 1, r)).rejects.toThrow(/index width 17/);
+    await expect(rotateTables(allocRing(8, 256), 8, 8, 3, r)).rejects.toThrow(ShapeError);
+    await expect(rotateTables(allocRing(16, 256), 8, 8, 1, r)).rejects.toThrow(/Uint8Array storage/);
+    await expect(rotateTablesMulti(allocRing(8, 2 ** 18), [9, 9], 8, 1, [r, r])).rejects.toThrow(/total index/);
     expect(() => shiftPlan(32, { s: 32 })).toThrow(/not narrower/);
     expect(() => shiftPlan(32, { s: 40 })).toThrow(ShapeError);
     expect(() => shiftPlan(32, { s: 8, outBits: 25 })).toThrow(ShapeError);

@@ -99,6 +99,32 @@ void gather_per_element(std::size_t eb, const void* tables, unsigned bits, std::
   gather(true, eb, tables, bits, ib, idx, out, n);
 }
 
+void rotate_tables(std::size_t eb, const void* table, unsigned bits, std::size_t channels, bool blocks, unsigned pair_shift,
+                   const std::uint32_t* rot, void* out, std::size_t n) {
+  if (n == 0) return;
+  const std::size_t S = std::size_t{1} << bits;
+  const std::size_t row = S * eb;
+  const std::size_t per = blocks ? std::max<std::size_t>(1, (n >> pair_shift) / channels) : 1;
+  const auto* src = static_cast<const unsigned char*>(table);
+  auto* dst = static_cast<unsigned char*>(out);
+  auto run = [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      const std::size_t g = i >> pair_shift;
+      const std::size_t c = blocks ? g / per : g % channels;
+      const std::size_t r = rot[i] & (S - 1);
+      const unsigned char* t = src + c * row;
+      unsigned char* o = dst + i * row;
+      // j < r reads the table's last r entries, j >= r its first S − r.
+      std::memcpy(o, t + (S - r) * eb, r * eb);
+      std::memcpy(o + r * eb, t, (S - r) * eb);
+    }
+  };
+  // ~64 KiB of output per task at least.
+  const std::size_t grain = std::max<std::size_t>(1, (std::size_t{1} << 16) / row);
+  if (n < 2 * grain) run(0, n);
+  else parallel_for(n, grain, run);
+}
+
 void bit_link_gather(const std::uint8_t* tables, unsigned byte_bits, const std::uint32_t* m, std::size_t n, unsigned off,
                      unsigned c, const std::uint8_t* u, std::uint8_t* out) {
   const std::size_t bmask = (std::size_t{1} << byte_bits) - 1;

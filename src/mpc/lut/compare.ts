@@ -85,7 +85,7 @@ async function dealMax(d: Dealing, p: string, L: RingBits, w: number, ra: RingAr
   const rho = await d.mask(`${p}r`, L, n);
   let t: RingArray | undefined;
   if (d.role === 'P0') {
-    t = rotateTables(reluTable(w + 1, L), w + 1, L, 1, R.sub(L, ra, rb));
+    t = await rotateTables(reluTable(w + 1, L), w + 1, L, 1, R.sub(L, ra, rb));
     addPerElement(L, t, w + 1, R.sub(L, rho, rb));
   }
   await d.shareTable(`${p}t`, L, n * 2 ** (w + 1), t);
@@ -270,7 +270,7 @@ export function rowArgmaxOffline(off: Offline, x: MaskOf, w: number): Promise<[M
       const sigma = await d.mask(`${p}sr`, L, rows * h);
       let st: RingArray | undefined;
       if (d.role === 'P0') {
-        st = rotateTables(geTable(w + 1, L), w + 1, L, 1, R.sub(L, sv.even, sv.odd));
+        st = await rotateTables(geTable(w + 1, L), w + 1, L, 1, R.sub(L, sv.even, sv.odd));
         addPerElement(L, st, w + 1, sigma);
       }
       await d.shareTable(`${p}st`, L, rows * h * 2 ** (w + 1), st);

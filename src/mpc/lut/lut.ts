@@ -114,7 +114,7 @@ export async function dealLut(
   bits: number,
   l: RingBits,
   masked: boolean,
-  build: () => RingArray,
+  build: () => RingArray | Promise<RingArray>,
   given?: RingArray,
 ): Promise<RingArray | undefined> {
   let rho: RingArray | undefined;
@@ -124,7 +124,7 @@ export async function dealLut(
     if (d.role !== 'P0') d.keep(`${prefix}r`, l, given);
     rho = given;
   } else rho = masked ? await d.mask(`${prefix}r`, l, n) : undefined;
-  await d.shareTable(`${prefix}t`, l, n * 2 ** bits, d.role === 'P0' ? build() : undefined);
+  await d.shareTable(`${prefix}t`, l, n * 2 ** bits, d.role === 'P0' ? await build() : undefined);
   return rho;
 }
 

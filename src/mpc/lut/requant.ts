@@ -49,7 +49,7 @@ import { dropZeroLow, dropZeroLowMask, reduce, reduceMask, type MaskBitsOf, type
 import { item, tableItem } from '../protocols/common.js';
 import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
-import { checkIndexBits, checkTables, rotateByChannel, rotateTables } from './tables.js';
+import { checkIndexBits, checkTables, rotatePerElement, rotateTables } from './tables.js';
 
 /** The borrow protocols of a requant's shift (RequantSpec.borrow). */
 export const BORROWS = ['chain', 'select'] as const;
@@ -172,12 +172,9 @@ function borrowCost(N: number, plan: ChainPlan, spec: RequantSpec): ReturnType<t
  * The tables of one output with the final index: per element, the table
  * rotated by r_hi + (u ⊕ ρ_K) for u = 0 then u = 1 (2^(n+1) entries).
  */
-function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, rhoK: Uint8Array): RingArray {
-  const rot = finalRotations(rHi, rhoK, n);
-  const per = rHi.length / t.channels;
-  // Element-major pairs (2e + u) both read element e's channel.
-  const channelOf = t.blocks ? (i: number) => Math.floor((i >> 1) / per) : (i: number) => (i >> 1) % t.channels;
-  return rotateByChannel(t.data, n, l, channelOf, rot);
+function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, rhoK: Uint8Array): Promise<RingArray> {
+  // Element-major pairs (2e + u) both read element e's channel (pairShift 1).
+  return rotatePerElement(t.data, n, l, t.channels, finalRotations(rHi, rhoK, n), t.blocks ?? false, 1);
 }
 
 /**
@@ -205,7 +202,7 @@ export function requantOffline(
   } else if (tables) throw new ProtocolError('requant: only P0 knows the tables');
   const fb = finalBits(spec);
   return off.deal('requant', async (d) => {
-    let build: (t: DealerTable) => RingArray;
+    let build: (t: DealerTable) => Promise<RingArray>;
     if (spec.s > 0) {
       const plan = chainPlan(spec.s, spec.chunk);
       const r = d.role === 'P0' ? y.r : undefined;

@@ -11,12 +11,13 @@
  * channels = number of elements: one table per element).
  *
  * Rotations are built without a per-entry loop: element i's rotated table is
- * its channel's last r_i entries followed by the rest, two TypedArray.set
- * calls (memcpy). Borrow tables of the exact shift are two `fill` calls per
- * element.
+ * its channel's last r_i entries followed by the rest, two memcpy in the
+ * native `rotateTables` kernel. Borrow tables of the exact shift are two
+ * `fill` calls per element.
  */
 import { ShapeError } from '../../errors.js';
 import { allocRing, RING_BITS, ringBytes, type RingArray, type RingBits } from '../../kernels/types.js';
+import { kernels } from '../ring.js';
 
 /** Largest index width of any table (single- or multi-input). */
 export const MAX_INDEX_BITS = 16;
@@ -74,39 +75,27 @@ export function lowBits(a: RingArray, bits: number): Uint32Array {
 }
 
 /**
- * out[at + j] = src[base + ((j − r) mod S)] for j < S (0 ≤ r < S): the
- * table's last r entries, then its first S − r, as two copies.
- */
-function rotateInto(out: Uint32Array, at: number, src: Uint32Array, base: number, S: number, r: number): void {
-  if (r > 0) out.set(src.subarray(base + S - r, base + S), at);
-  out.set(src.subarray(base, base + S - r), at + r);
-}
-
-/**
  * Per-element rotated tables: out[i·2^n + j] = T_c(i)[(j − r_i) mod 2^n] with
  * c(i) = i mod channels, or ⌊i / (N / channels)⌋ when `blocks` (contiguous
  * blocks of elements share a table). `r` holds the masks in any ring (only
  * the low n bits matter). Output in the table's ring, `r.length · 2^n` entries.
  */
-export function rotateTables(table: RingArray, bits: number, l: RingBits, channels: number, r: RingArray, blocks = false): RingArray {
+export async function rotateTables(table: RingArray, bits: number, l: RingBits, channels: number, r: RingArray, blocks = false): Promise<RingArray> {
   checkTables('rotateTables', table, bits, l, channels, r.length);
-  const per = r.length / channels;
-  return rotateByChannel(table, bits, l, blocks ? (i) => Math.floor(i / per) : (i) => i % channels, lowBits(r, bits));
+  return rotatePerElement(table, bits, l, channels, lowBits(r, bits), blocks, 0);
 }
 
 /**
- * The rotation of element i by rl[i] (< 2^bits) of channel table
- * `channelOf(i)`, for every i: the one array of rl.length · 2^bits entries
- * the dealer shares. Only the output is allocated (per-element tables were
- * once rotated from a doubled copy T‖T, three times their own size).
+ * The kernel behind every per-element rotation (Kernels.rotateTables: two
+ * copies per element, split over the native threads, off the event loop).
+ * Only the output is allocated, here with allocRing so that it gets the
+ * huge-page advice before the kernel's threads first touch it. (Tables were
+ * once rotated in JavaScript from a doubled copy T‖T: three times their own
+ * size in fresh memory, all of it faulted in on the dealer's one thread.)
  */
-export function rotateByChannel(table: RingArray, bits: number, l: RingBits, channelOf: (i: number) => number, rl: Uint32Array): RingArray {
-  const S = 2 ** bits;
-  const N = rl.length;
-  const out = allocRing(l, N * S) as Uint32Array;
-  const src = table as Uint32Array;
-  for (let i = 0; i < N; i++) rotateInto(out, i * S, src, channelOf(i) * S, S, rl[i]!);
-  return out as RingArray;
+export function rotatePerElement(table: RingArray, bits: number, l: RingBits, channels: number, rot: Uint32Array, blocks: boolean, pairShift: 0 | 1): Promise<RingArray> {
+  const out = allocRing(l, rot.length * 2 ** bits) as RingArray;
+  return kernels().rotateTables(table as never, bits, rot, channels, blocks, pairShift, out as never) as Promise<RingArray>;
 }
 
 /**
@@ -116,7 +105,7 @@ export function rotateByChannel(table: RingArray, bits: number, l: RingBits, cha
  * mod 2^{n_t}. Built row by row: for every value of the leading digits one
  * `set` copies the rotated last-digit row.
  */
-export function rotateTablesMulti(table: RingArray, bits: readonly number[], l: RingBits, channels: number, r: readonly RingArray[]): RingArray {
+export async function rotateTablesMulti(table: RingArray, bits: readonly number[], l: RingBits, channels: number, r: readonly RingArray[]): Promise<RingArray> {
   if (bits.length < 1 || bits.length !== r.length) throw new ShapeError(`rotateTablesMulti: ${bits.length} index widths for ${r.length} inputs`);
   const B = bits.reduce((a, b) => a + b, 0);
   for (const b of bits) checkIndexBits('rotateTablesMulti', b);
