@@ -12,7 +12,7 @@
  *   ltz(n)         offline 8n + 6·16n + 16n = 120n; online 8 rounds: 16n, 6 × 32n, 8n each way (216n)
  *   exp(n, d)      d squarings: offline 8dn; online d rounds, 8n each
  */
-import { correction, exchange, NO_COST, type PhaseCost, type ProtocolCost } from '../mpc/cost.js';
+import { correction, corrections, exchange, NO_COST, type PhaseCost, type ProtocolCost } from '../mpc/cost.js';
 
 export const WORD = 8;
 
@@ -51,11 +51,12 @@ export function cb2aCost(n: number): ProtocolCost {
 export function ltzCost(n: number): ProtocolCost {
   const levels = Math.log2(64);
   const online = sequence([exchange(2 * WORD * n), ...Array.from({ length: levels }, () => exchange(4 * WORD * n)), exchange(WORD * n)]);
-  return { name: 'ltz', offline: correction(WORD * n + levels * 2 * WORD * n + 2 * WORD * n), online };
+  // Dealings: the first AND's triple, two per adder level, the B2A pair (r_B, r_A).
+  return { name: 'ltz', offline: corrections([WORD * n, ...Array.from({ length: 2 * levels }, () => WORD * n), 2 * WORD * n]), online };
 }
 
 export function expCost(n: number, iters = 8): ProtocolCost {
-  return { name: 'exp', offline: correction(iters * WORD * n), online: sequence(Array.from({ length: iters }, () => exchange(WORD * n))) };
+  return { name: 'exp', offline: corrections(Array.from({ length: iters }, () => WORD * n)), online: sequence(Array.from({ length: iters }, () => exchange(WORD * n))) };
 }
 
 /** Local operations (public scaling, division by a public integer, truncation). */

@@ -76,10 +76,16 @@ export function exchange(bytes: number): PhaseCost {
 /** One correction message P0 → P2 of `bytes` (nothing if 0). */
 export function correction(bytes: number): PhaseCost {
   if (bytes <= 0) return { rounds: {}, messages: [] };
-  // One flush travels as ⌈bytes / FLUSH_FRAME_BYTES⌉ frames, one round for P2 (dealer.ts).
+  // A dealing's corrections travel as ⌈bytes / FLUSH_FRAME_BYTES⌉ frames; P2 waits once per flush (dealer.ts).
   const messages: PhaseCost['messages'] = [];
   for (let left = bytes; left > 0; left -= FLUSH_FRAME_BYTES) messages.push({ from: 'P0', to: 'P2', bytes: Math.min(left, FLUSH_FRAME_BYTES) });
   return { rounds: { P2: 1 }, messages };
+}
+
+/** Several dealings flushed together: each dealing's frames, and one round for P2. */
+export function corrections(bytesPerDealing: readonly number[]): PhaseCost {
+  const messages = bytesPerDealing.flatMap((b) => correction(b).messages);
+  return messages.length > 0 ? { rounds: { P2: 1 }, messages } : { rounds: {}, messages: [] };
 }
 
 /** Upper bound on one offline correction frame (the link's default limit is 1 GiB). */

@@ -243,9 +243,73 @@ export interface DealOptions {
   queue?: boolean;
 }
 
+/** One dealing of a batch (the calls since the last flush). */
+interface Pending {
+  d: Dealing;
+  done: Promise<unknown>;
+  queue: boolean;
+  /** P0: its corrections are final (the dealing resolved). */
+  finished: boolean;
+}
+
+/** The dealings since the last flush and, at P0, how far their frames have gone out. */
+interface Batch {
+  items: Pending[];
+  /** Queued dealings in sequence (= call) order. */
+  queued: Pending[];
+  /** P0: queued dealings sent so far (a prefix of `queued`). */
+  sentQueued: number;
+  /** P0: the batch's frame tag, taken from the flush counter at its first frame. */
+  tag?: string;
+  /** P0: frames sent so far. */
+  frames: number;
+  /** P0: what the early frames cost, charged at the flush (its label is known only then). */
+  uncharged: { bytes: number; wire: number }[];
+  /** P0: a failure while sending early, rethrown by the flush. */
+  error?: unknown;
+  /**
+   * P0: the batch before this one, until all its frames are out. P2 takes
+   * frames in order, so nothing of this batch leaves before they are.
+   */
+  prev?: Batch;
+  /** P0: the batch after this one, to wake when this one is all sent. */
+  next?: Batch;
+  /** P0: all this batch's frames are sent (or its flush failed). */
+  closed: boolean;
+  whenClosed: Promise<void>;
+  close: () => void;
+}
+
+function newBatch(prev?: Batch): Batch {
+  let close!: () => void;
+  const whenClosed = new Promise<void>((r) => (close = r));
+  const b: Batch = { items: [], queued: [], sentQueued: 0, frames: 0, uncharged: [], prev, closed: false, whenClosed, close };
+  if (prev) prev.next = b;
+  return b;
+}
+
+/** A dealing's corrections in the order they travel: sorted by name. */
+function byName(cs: readonly Correction[]): Correction[] {
+  return [...cs].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}
+
+/**
+ * How a batch's corrections are cut into frames, a rule P0 (holding data)
+ * and P2 (holding sizes) evaluate alike: each queued dealing's corrections
+ * (in sequence order, names sorted) as its own group, then all setup
+ * dealings' together; each group cut into frames of at most
+ * FLUSH_FRAME_BYTES (groupCorrections), empty groups sending nothing.
+ * Per-dealing groups let P0 send a dealing as soon as it and every earlier
+ * one are done, so P2 receives while P0 is still dealing.
+ */
+function batchGroups(batch: Batch): Correction[][] {
+  const setup = batch.items.filter((b) => !b.queue).sort((a, b) => a.d.seq - b.d.seq);
+  return [...batch.queued.map((b) => byName(b.d.corrections)), setup.flatMap((b) => byName(b.d.corrections))];
+}
+
 /** The offline phase of one party. */
 export class Offline {
-  private pending: { d: Dealing; done: Promise<unknown>; queue: boolean }[] = [];
+  private batch = newBatch();
 
   constructor(readonly party: Party) {
     if (party.id === 'C') throw new ProtocolError('the client takes no part in the offline phase');
@@ -260,45 +324,98 @@ export class Offline {
     const seq = queue ? this.party.next('offline-material') : this.party.next('offline-setup');
     const d = new Dealing(this.party, queue ? `${proto}#${seq}` : `${proto}@${seq}`, seq);
     const done = fn(d);
-    this.pending.push({ d, done, queue });
+    const item: Pending = { d, done, queue, finished: false };
+    const batch = this.batch;
+    batch.items.push(item);
+    if (queue) batch.queued.push(item);
+    if (queue && this.party.id === 'P0') {
+      done.then(
+        () => {
+          item.finished = true;
+          this.sendReady(batch);
+        },
+        () => undefined, // the flush reports it
+      );
+    }
     return done;
   }
 
+  /** P0: send every queued dealing that is done and has no unsent one before it. */
+  private sendReady(batch: Batch): void {
+    if (batch.error !== undefined || (batch.prev !== undefined && !batch.prev.closed)) return;
+    try {
+      while (batch.sentQueued < batch.queued.length && batch.queued[batch.sentQueued]!.finished) {
+        this.sendGroup(batch, byName(batch.queued[batch.sentQueued]!.d.corrections));
+        batch.sentQueued++;
+      }
+    } catch (e) {
+      batch.error = e;
+    }
+  }
+
+  /** P0: one group's frames, uncharged until the flush. */
+  private sendGroup(batch: Batch, cs: readonly Correction[]): void {
+    for (const g of groupCorrections(cs, FLUSH_FRAME_BYTES)) {
+      batch.tag ??= `off#${this.party.next('offline-flush')}`;
+      batch.uncharged.push(this.party.sendUncharged('P2', `${batch.tag}.${batch.frames++}`, g));
+    }
+  }
+
   /**
-   * Complete every dealing since the last flush: P0 sends all corrections in
-   * one message to P2; P1 and P2 append their entries to their stores.
+   * Complete every dealing since the last flush: P0 sends the corrections
+   * still unsent (queued dealings went out as they finished), P2 receives
+   * all of them (one round), P1 and P2 append their entries to their stores.
    */
   async flush(label?: string): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
+    const batch = this.batch;
+    const role = this.party.id;
+    this.batch = newBatch(role === 'P0' ? batch : undefined);
+    // P0 takes this batch's tag now, before the next batch can send early,
+    // so that tags follow the batches' order as P2 takes them (at its flushes).
+    if (role === 'P0') batch.tag ??= `off#${this.party.next('offline-flush')}`;
     const at = { phase: 'offline' as const, label: label ?? this.party.label };
     try {
-      await Promise.all(batch.map((b) => b.done));
-      // Queued dealings in sequence order, then setup dealings; names sorted within one.
-      const ordered = [...batch].sort((a, b) => (a.queue === b.queue ? a.d.seq - b.d.seq : a.queue ? 1 : -1));
-      const corrections: Correction[] = [];
-      for (const b of ordered) corrections.push(...[...b.d.corrections].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)));
-      const tag = `off#${this.party.next('offline-flush')}`;
-      const role = this.party.id;
-      // Large batches travel as several frames (each under the frame limit),
-      // grouped by a rule both P0 and P2 evaluate on the same sizes; P2 waits
-      // for all of them at once, so the batch is still one round.
-      if (corrections.length > 0 && role === 'P0') {
-        groupCorrections(corrections, FLUSH_FRAME_BYTES).forEach((g, i) => this.party.send('P2', `${tag}.${i}`, g, at));
-      } else if (corrections.length > 0 && role === 'P2') {
-        const sizes = frameSizes(corrections, FLUSH_FRAME_BYTES);
-        const payloads = await this.party.recvAll(sizes.map((_, i) => ({ peer: 'P0' as const, tag: `${tag}.${i}` })), at);
-        sizes.forEach((want, i) => {
-          const got = payloads[i]!.byteLength;
-          if (got !== want) throw this.party.abort(new ProtocolError(`P2: offline corrections '${tag}.${i}' from P0 are ${got} bytes, expected ${want}`));
-        });
-        placeCorrections(corrections, payloads);
+      await Promise.all(batch.items.map((b) => b.done));
+      if (role === 'P0') {
+        await batch.prev?.whenClosed;
+        batch.prev = undefined;
+        for (const b of batch.queued) b.finished = true;
+        this.sendReady(batch);
+        if (batch.error !== undefined) throw batch.error;
+        const groups = batchGroups(batch);
+        this.sendGroup(batch, groups[groups.length - 1]!);
+        for (const c of batch.uncharged) this.party.charge(c, at);
+      } else if (role === 'P2') {
+        const tag = `off#${this.party.next('offline-flush')}`;
+        const groups = batchGroups(batch);
+        const sizes = groups.flatMap((g) => frameSizes(g, FLUSH_FRAME_BYTES));
+        if (sizes.length > 0) {
+          const payloads = await this.party.recvAll(sizes.map((_, i) => ({ peer: 'P0' as const, tag: `${tag}.${i}` })), at);
+          sizes.forEach((want, i) => {
+            const got = payloads[i]!.byteLength;
+            if (got !== want) throw this.party.abort(new ProtocolError(`P2: offline corrections '${tag}.${i}' from P0 are ${got} bytes, expected ${want}`));
+          });
+          placeCorrections(groups.flat(), payloads);
+        }
       }
       if (role !== 'P0') {
+        const ordered = [...batch.queued, ...batch.items.filter((b) => !b.queue).sort((a, b) => a.d.seq - b.d.seq)];
         for (const b of ordered) if (b.queue) this.party.store.push({ tag: b.d.tag, items: b.d.items } satisfies MaterialEntry);
       }
     } catch (e) {
       throw this.party.abort(e as Error);
+    } finally {
+      if (role === 'P0') {
+        // The next batch may send now (its dealings that are done go out at once).
+        batch.closed = true;
+        batch.close();
+        const next = batch.next;
+        batch.next = undefined;
+        if (next) {
+          next.prev = undefined;
+          this.sendReady(next);
+        }
+      }
     }
   }
 }

@@ -146,11 +146,25 @@ export class Party {
 
   /** Send one message (ownership of `parts` passes to the link). */
   send(peer: PartyId, tag: string, parts: readonly Uint8Array[], at: ChargeTo = {}): void {
+    this.charge(this.sendUncharged(peer, tag, parts), at);
+  }
+
+  /**
+   * `send` without the accounting, which the caller does later with
+   * `charge`: for messages whose label is known only afterwards (the
+   * dealer's frames that leave before their flush). Returns the payload and
+   * wire bytes.
+   */
+  sendUncharged(peer: PartyId, tag: string, parts: readonly Uint8Array[]): { bytes: number; wire: number } {
     if (this.abortError) throw this.abortError;
-    let n = 0;
-    for (const p of parts) n += p.byteLength;
-    const wire = this.link(peer).send(tag, parts);
-    this.acct.sent(n, wire, at.label, at.phase);
+    let bytes = 0;
+    for (const p of parts) bytes += p.byteLength;
+    return { bytes, wire: this.link(peer).send(tag, parts) };
+  }
+
+  /** Charge a message sent with `sendUncharged`. */
+  charge(sent: { bytes: number; wire: number }, at: ChargeTo = {}): void {
+    this.acct.sent(sent.bytes, sent.wire, at.label, at.phase);
   }
 
   /** Wait for one message from `peer` (one round). */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inprocCluster, type Cluster } from '../../src/mpc/cluster.js';
-import { correction, NO_COST, perParty, summarize, type ProtocolCost } from '../../src/mpc/cost.js';
+import { NO_COST, perParty, summarize, type ProtocolCost } from '../../src/mpc/cost.js';
 import type { Offline } from '../../src/mpc/dealer.js';
 import type { Party } from '../../src/mpc/party.js';
 import { inRound } from '../../src/mpc/round.js';
@@ -153,8 +153,8 @@ describe.each([8, 32] as RingBits[])('declared costs match measured counters, Z_
       },
     );
     const c1 = mulAdditiveCost({ l, n: 15 }), c2 = matmulWeightAdditiveCost({ l, m: 3, k: 5, n: 2 });
-    // Both dealings flush together: one message of both corrections.
-    expectCost(cl, { name: 'both', offline: correction(c1.offline.messages[0]!.bytes + c2.offline.messages[0]!.bytes), online: NO_COST });
+    // Both dealings flush together (P2 waits once), each dealing's corrections in its own frame.
+    expectCost(cl, { name: 'both', offline: { rounds: { P2: 1 }, messages: [...c1.offline.messages, ...c2.offline.messages] }, online: NO_COST });
     await cl.close();
   });
 

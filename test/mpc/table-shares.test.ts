@@ -36,9 +36,9 @@ async function dealTable(l: RingBits, n: number, bits: number, value: RingArray,
 }
 
 /** P1 + P2 read at every index j of every element: must equal the dealt table. */
-async function readAll(l: RingBits, n: number, bits: number, m1: Material, m2: Material): Promise<bigint[]> {
-  const t1 = tableItem(m1, 'tab#0', 't', l, n << bits);
-  const t2 = tableItem(m2, 'tab#0', 't', l, n << bits);
+async function readAll(l: RingBits, n: number, bits: number, m1: Material, m2: Material, tag = 'tab#0'): Promise<bigint[]> {
+  const t1 = tableItem(m1, tag, 't', l, n << bits);
+  const t2 = tableItem(m2, tag, 't', l, n << bits);
   const out: bigint[] = new Array<bigint>(n << bits);
   for (let j = 0; j < 2 ** bits; j++) {
     const idx = new Uint32Array(n).fill(j + 2 ** bits * 5); // high bits above the index width are ignored
@@ -119,5 +119,51 @@ describe('table shares as keystream references', () => {
     expect(() => tableItem(m1, 'tab#0', 't', 8, 32)).toThrow(ProtocolError);
     expect(() => tableItem(m1, 'tab#0', 't', 8, 32)).toThrow(/is 16 elements of Z_2\^8, the call needs 32/);
     await expect(lookup(tableItem(m1, 'tab#0', 't', 8, 16), 2, new Uint8Array(5))).rejects.toThrow(/does not fit 5 elements × 2\^2/);
+  });
+});
+
+describe('early corrections (a dealing leaves P0 as soon as it and all before it are done)', () => {
+  it('P0 sends before its flush, and a later batch that finishes first waits for the earlier one', async () => {
+    const l: RingBits = 32, n = 5, bits = 3;
+    const values = [randRing(l, n << bits), randRing(l, n << bits), randRing(l, n << bits)];
+    const cl = await inprocCluster();
+    const sentAt: string[] = [];
+    const send = cl.P0.sendUncharged.bind(cl.P0);
+    cl.P0.sendUncharged = (peer, tag, parts) => {
+      sentAt.push(tag);
+      return send(peer, tag, parts);
+    };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await Promise.all(
+      [cl.P0, cl.P1, cl.P2].map(async (p) => {
+        const off = new Offline(p);
+        const v = (k: number) => (p.id === 'P0' ? values[k]!.slice() : undefined);
+        // Batch 0: dealing 0 done at once, dealing 1 held back until batch 1 has gone out.
+        await off.deal('tab', (d) => d.shareTable('t', l, n << bits, v(0)));
+        if (p.id === 'P0') expect(sentAt).toEqual(['off#0.0']); // before any flush
+        const held = off.deal('tab', async (d) => {
+          if (p.id === 'P0') await gate;
+          await d.shareTable('t', l, n << bits, v(1));
+        });
+        const flush0 = off.flush();
+        // Batch 1 finishes while batch 0 still waits: it must not leave first (P2 takes frames in order).
+        await off.deal('tab', (d) => d.shareTable('t', l, n << bits, v(2)));
+        if (p.id === 'P0') {
+          expect(sentAt).toEqual(['off#0.0']);
+          release();
+        }
+        await held;
+        await flush0;
+        await off.flush();
+      }),
+    );
+    expect(sentAt).toEqual(['off#0.0', 'off#0.1', 'off#1.0']); // batch 1 went out as soon as batch 0 was closed, before its own flush
+    for (let k = 0; k < 3; k++) {
+      const m1 = cl.P1.take('tab').items;
+      const m2 = cl.P2.take('tab').items;
+      expect(await readAll(l, n, bits, m1, m2, `tab#${k}`)).toEqual(big(values[k]!));
+    }
+    await cl.close();
   });
 });
