@@ -19,10 +19,13 @@
  *   memory and no offline expansion; P2's correction travels as for `share`.
  * - `keep(name, l, data)`: store a locally computed array in the entry.
  *
- * Corrections of all dealings since the last `flush` travel in ONE message
- * P0 → P2 (offline bytes; one round for P2), ordered by dealing sequence and
- * then by name. At the flush P1 and P2 append their completed entries, in
- * order, to their material store; online calls take them back by tag.
+ * Corrections travel P0 → P2 as frames per dealing, in dealing sequence
+ * order (names sorted within one; setup dealings last): P0 sends a dealing
+ * as soon as it and every earlier one are done, so P2 receives while P0 is
+ * still dealing, and P2 waits for all of a batch's frames at the `flush`
+ * (offline bytes; one round for P2). At the flush P1 and P2 append their
+ * completed entries, in order, to their material store; online calls take
+ * them back by tag.
  *
  * Material can be any set of named ring arrays, so later protocols (lookup
  * tables, shifts) deal their own kinds (e.g. rotated tables via `share`).
@@ -476,7 +479,7 @@ export function placeCorrections(cs: readonly Pick<Correction, 'l' | 'data' | 'b
  * Cut the corrections' bytes, in order, into frames of exactly `max` bytes
  * (the last one shorter); a correction may straddle frames. The cut depends
  * on the sizes only, so P0 (holding data) and P2 (holding placeholders)
- * agree, and a batch of B bytes travels as ⌈B / max⌉ frames (cost.ts).
+ * agree, and a group of B bytes (one dealing) travels as ⌈B / max⌉ frames (cost.ts).
  * The parts are views into the corrections' own memory.
  */
 export function groupCorrections(cs: readonly { data: RingArray }[], max: number): Uint8Array[][] {
