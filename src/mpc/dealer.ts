@@ -271,14 +271,14 @@ interface Batch {
   /** P0: a failure while sending early, rethrown by the flush. */
   error?: unknown;
   /**
-   * P0: the batch before this one, until all its frames are out. P2 takes
-   * frames in order, so nothing of this batch leaves before they are.
+   * P0: the batch before this one while any of its frames are still to go
+   * (cleared when it closes). P2 takes frames in order, so nothing of this
+   * batch leaves before they do.
    */
   prev?: Batch;
   /** P0: the batch after this one, to wake when this one is all sent. */
   next?: Batch;
-  /** P0: all this batch's frames are sent (or its flush failed). */
-  closed: boolean;
+  /** P0: resolves when all this batch's frames are sent (or its flush failed). */
   whenClosed: Promise<void>;
   close: () => void;
 }
@@ -286,7 +286,7 @@ interface Batch {
 function newBatch(prev?: Batch): Batch {
   let close!: () => void;
   const whenClosed = new Promise<void>((r) => (close = r));
-  const b: Batch = { items: [], queued: [], sentQueued: 0, frames: 0, uncharged: [], prev, closed: false, whenClosed, close };
+  const b: Batch = { items: [], queued: [], sentQueued: 0, frames: 0, uncharged: [], prev, whenClosed, close };
   if (prev) prev.next = b;
   return b;
 }
@@ -306,8 +306,15 @@ function byName(cs: readonly Correction[]): Correction[] {
  * one are done, so P2 receives while P0 is still dealing.
  */
 function batchGroups(batch: Batch): Correction[][] {
-  const setup = batch.items.filter((b) => !b.queue).sort((a, b) => a.d.seq - b.d.seq);
-  return [...batch.queued.map((b) => byName(b.d.corrections)), setup.flatMap((b) => byName(b.d.corrections))];
+  return [...batch.queued.map((b) => byName(b.d.corrections)), setupGroup(batch)];
+}
+
+/** The last group of batchGroups: every setup dealing's corrections, in sequence order. */
+function setupGroup(batch: Batch): Correction[] {
+  return batch.items
+    .filter((b) => !b.queue)
+    .sort((a, b) => a.d.seq - b.d.seq)
+    .flatMap((b) => byName(b.d.corrections));
 }
 
 /** The offline phase of one party. */
@@ -345,7 +352,7 @@ export class Offline {
 
   /** P0: send every queued dealing that is done and has no unsent one before it. */
   private sendReady(batch: Batch): void {
-    if (batch.error !== undefined || (batch.prev !== undefined && !batch.prev.closed)) return;
+    if (batch.error !== undefined || batch.prev !== undefined) return;
     try {
       while (batch.sentQueued < batch.queued.length && batch.queued[batch.sentQueued]!.finished) {
         this.sendGroup(batch, byName(batch.queued[batch.sentQueued]!.d.corrections));
@@ -385,8 +392,7 @@ export class Offline {
         for (const b of batch.queued) b.finished = true;
         this.sendReady(batch);
         if (batch.error !== undefined) throw batch.error;
-        const groups = batchGroups(batch);
-        this.sendGroup(batch, groups[groups.length - 1]!);
+        this.sendGroup(batch, setupGroup(batch));
         for (const c of batch.uncharged) this.party.charge(c, at);
       } else if (role === 'P2') {
         const tag = `off#${this.party.next('offline-flush')}`;
@@ -402,15 +408,13 @@ export class Offline {
         }
       }
       if (role !== 'P0') {
-        const ordered = [...batch.queued, ...batch.items.filter((b) => !b.queue).sort((a, b) => a.d.seq - b.d.seq)];
-        for (const b of ordered) if (b.queue) this.party.store.push({ tag: b.d.tag, items: b.d.items } satisfies MaterialEntry);
+        for (const b of batch.queued) this.party.store.push({ tag: b.d.tag, items: b.d.items } satisfies MaterialEntry);
       }
     } catch (e) {
       throw this.party.abort(e as Error);
     } finally {
       if (role === 'P0') {
         // The next batch may send now (its dealings that are done go out at once).
-        batch.closed = true;
         batch.close();
         const next = batch.next;
         batch.next = undefined;

@@ -63,11 +63,17 @@ export class PrgStream {
     return this.pos;
   }
 
-  /** Reserve `nbytes` of keystream now; return the counter block where they start. */
-  private reserve(nbytes: number): Uint8Array {
+  /** The counter block nonce ‖ pos (pos in 16-byte blocks, big-endian). */
+  private counterBlock(pos: bigint): Uint8Array {
     const iv = new Uint8Array(16);
     iv.set(this.nonce, 0);
-    new DataView(iv.buffer).setBigUint64(8, this.pos, false);
+    new DataView(iv.buffer).setBigUint64(8, pos, false);
+    return iv;
+  }
+
+  /** Reserve `nbytes` of keystream now; return the counter block where they start. */
+  private reserve(nbytes: number): Uint8Array {
+    const iv = this.counterBlock(this.pos);
     this.pos += BigInt(Math.ceil(nbytes / 16));
     return iv;
   }
@@ -95,16 +101,13 @@ export class PrgStream {
     if (l === 1) throw new RangeError('PrgStream.mixInto: Z_2^1 draws are reduced per byte; use ring()');
     const bytes = bytesOf(value);
     if (bytes.byteLength !== value.length * ringBytes(l)) throw new RangeError(`PrgStream.mixInto: a ${value.length}-element array is not stored in Z_2^${l}`);
-    const iv = this.reserve(bytes.byteLength);
-    const first = new DataView(iv.buffer).getBigUint64(8, false);
+    const first = this.pos;
+    this.reserve(bytes.byteLength);
     const k = kernels();
     const scratch = new Uint8Array(Math.min(PRG_CHUNK_BYTES, bytes.byteLength));
     for (let off = 0; off < bytes.byteLength; off += PRG_CHUNK_BYTES) {
       const len = Math.min(PRG_CHUNK_BYTES, bytes.byteLength - off);
-      const at = new Uint8Array(16);
-      at.set(iv.subarray(0, 8), 0);
-      new DataView(at.buffer).setBigUint64(8, first + BigInt(off / 16), false);
-      const ks = await k.prgFill(this.key, at, scratch.subarray(0, len));
+      const ks = await k.prgFill(this.key, this.counterBlock(first + BigInt(off / 16)), scratch.subarray(0, len));
       const e = len / ringBytes(l);
       const v = ringView(l, bytes, off, e);
       k.binary(xor ? 'xor' : 'sub', l, v as never, ringView(l, ks, 0, e) as never, v as never);
