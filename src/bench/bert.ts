@@ -31,6 +31,7 @@ import { MAX_FRAME } from '../secure/limits.js';
 import { summarize } from '../secure/report.js';
 import { publicShape } from '../secure/session.js';
 import type { Borrow } from '../mpc/lut/requant.js';
+import type { BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { DEFAULT_BORROW } from '../secure/forward.js';
 
 export interface BertBenchOptions {
@@ -47,6 +48,8 @@ export interface BertBenchOptions {
   chunk?: number;
   /** Borrow protocol of the 8-bit requants (SecureOptions.borrow). */
   borrow?: Borrow;
+  /** What the requants' last borrow round opens (SecureOptions.borrowOut; default per role). */
+  borrowOut?: BorrowOut;
   /** 'tcp' (three processes, default) or 'inproc'. */
   parties?: 'tcp' | 'inproc';
   /** Stream offline/online per segment: true, false or 'auto' (when the offline material exceeds a quarter of RAM). */
@@ -67,7 +70,7 @@ export interface LabelBench {
 }
 
 export interface BertBenchReport {
-  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number; borrow: Borrow };
+  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number; borrow: Borrow; borrowOut: BorrowOut | 'auto' };
   machine: { cpuModel: string; cpus: number; totalMemGB: number; backend: string };
   compileSeconds: number;
   plaintext: { floatSeconds: number; intSeconds: number };
@@ -153,7 +156,8 @@ async function timeIt<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 
 export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchReport> {
   const log = o.log ?? (() => undefined);
-  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW };
+  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW, borrowOut: o.borrowOut ?? ('auto' as const) };
+  const secureOpts = { chunk: shape.chunk, borrow: shape.borrow, ...(o.borrowOut ? { borrowOut: o.borrowOut } : {}) };
   const cfg: BertConfig = {
     numLayers: shape.layers,
     hidden: shape.hidden,
@@ -181,7 +185,7 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
   log(`plaintext: float ${floatSeconds.toFixed(2)} s, integer ${intSeconds.toFixed(3)} s`);
 
   const sh = publicShape(program.config);
-  const declared = secureForwardCost(sh, shape.seq, { chunk: shape.chunk, borrow: shape.borrow });
+  const declared = secureForwardCost(sh, shape.seq, secureOpts);
   const materialBytes = declared.total.offline.bytes + declared.weights.bytes;
   const exceedsQuarter = materialBytes > os.totalmem() / 4;
   const stream = o.stream === 'auto' || o.stream === undefined ? exceedsQuarter : o.stream;
@@ -191,10 +195,10 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
   log(`secure forward (${parties === 'tcp' ? 'three processes over TCP' : 'one process'}${stream ? ', streamed' : ''}); declared: ${declared.total.online.rounds} rounds, ${(declared.total.online.bytes / 1e6).toFixed(1)} MB online, ${(materialBytes / 1e9).toFixed(2)} GB offline+weights`);
   let run: { logits: Int32Array; setupMs: number; offlineMs: number; onlineMs: number; reports: import('../mpc/accounting.js').PartyReport[]; maxRssBytes: Record<string, number>; labelMs: { offline: Record<string, number>; online: Record<string, number> }[] };
   if (parties === 'tcp') {
-    const r = await launchSecure({ program, ids, kind: 'tcp', secure: { chunk: shape.chunk, borrow: shape.borrow }, stream, entry: o.entry, timeoutMs: 30 * 60_000, log });
+    const r = await launchSecure({ program, ids, kind: 'tcp', secure: secureOpts, stream, entry: o.entry, timeoutMs: 30 * 60_000, log });
     run = { ...r, labelMs: [r.labelMs.P0, r.labelMs.P1, r.labelMs.P2] };
   } else {
-    const s = await InProcessSecure.start(program, 'inproc', { timeoutMs: 30 * 60_000, maxFrameBytes: MAX_FRAME }, { chunk: shape.chunk, borrow: shape.borrow });
+    const s = await InProcessSecure.start(program, 'inproc', { timeoutMs: 30 * 60_000, maxFrameBytes: MAX_FRAME }, secureOpts);
     try {
       const r = await s.infer(ids, { stream });
       const rss = process.resourceUsage().maxRSS * 1024;

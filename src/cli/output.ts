@@ -2,6 +2,7 @@
  * Output helpers shared by CLI commands: JSON alone on stdout (bigints as
  * decimal strings), human text otherwise, errors as one clear line.
  */
+import { BORROW_OUTS, type BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { LutmpcError } from '../errors.js';
 import { BORROWS, type Borrow } from '../mpc/lut/requant.js';
 
@@ -31,6 +32,13 @@ export function borrowKind(v: string | undefined): Borrow | undefined {
   if (v === undefined) return undefined;
   if (!(BORROWS as readonly string[]).includes(v)) throw new RangeError(`--borrow must be ${BORROWS.join(' or ')} (got '${v}')`);
   return v as Borrow;
+}
+
+/** --borrow-out: what the requants' last borrow round opens (SecureOptions.borrowOut). */
+export function borrowOutKind(v: string | undefined): BorrowOut | undefined {
+  if (v === undefined || v === 'auto') return undefined;
+  if (!(BORROW_OUTS as readonly string[]).includes(v)) throw new RangeError(`--borrow-out must be auto, ${BORROW_OUTS.join(' or ')} (got '${v}')`);
+  return v as BorrowOut;
 }
 
 /** Parse an optional positive-integer CLI option, naming it in the error. */

@@ -182,8 +182,8 @@ export interface RequantStepOptions {
   outMask?: SV;
 }
 
-/** A requant's index width, public shift and how it resolves it: chunk width, borrow protocol, the low bits known to be zero (requant.ts). */
-export type ShiftPlan = Pick<RequantSpec, 's' | 'bits' | 'chunk' | 'borrow' | 'zeroLow'>;
+/** A requant's index width, public shift and how it resolves it: chunk schedule, borrow protocol, last opening, the low bits known to be zero (requant.ts). */
+export type ShiftPlan = Pick<RequantSpec, 's' | 'bits' | 'chunk' | 'borrow' | 'borrowOut' | 'zeroLow'>;
 
 /**
  * Requant as `shift` plans it (an n-bit index at the public shift 32 − n,

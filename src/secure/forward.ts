@@ -38,7 +38,8 @@ import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js
 import { publicShift, type DealerLn, type DealerModel } from './dealer-model.js';
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embedStep, inputStep, linearStep, matmulRowScaleStep, matmulStep, mulPrescaledStep, requantStep, type Engine, type ShiftPlan } from './engine.js';
-import type { Borrow } from '../mpc/lut/requant.js';
+import { requantCost, type Borrow } from '../mpc/lut/requant.js';
+import { chainPlan, cheapestSchedule, type BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { SHIFT_CAPS, type ShiftRole } from '../model/intops.js';
 import { broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
@@ -112,11 +113,12 @@ export const DEFAULT_BORROW: Borrow = 'select';
 /** Public protocol options (all parties must agree). */
 export interface SecureOptions {
   /**
-   * Borrow chunk of the requants with 8-bit indices (public shift 24, of
-   * which the shift caps leave 16 bits to resolve, 24 for the context
-   * requant). 8 (default): 2 chunks (packed bit tables of 32 + 64 bytes per
-   * element), 3 for the context; 12: 2 chunks everywhere. The LayerNorm
-   * centre's 20 bits use chunks of at least 10 (2 links).
+   * Widest borrow chunk of the requants with 8-bit indices (public shift 24,
+   * of which the shift caps leave 16 bits to resolve, 24 for the context
+   * requant): each shift takes ⌈bits / chunk⌉ links (rounds), split as
+   * shiftPlans finds cheapest. 8 (default): 2 links, 3 for the context; 12:
+   * 2 links everywhere. The LayerNorm centre's 20 bits take 2 links at any
+   * chunk below 10.
    */
   chunk?: number;
   /**
@@ -125,6 +127,15 @@ export interface SecureOptions {
    * or 'chain' (one round per chunk, K table reads).
    */
   borrow?: Borrow;
+  /**
+   * What the requants' last borrow round opens (requant.ts borrowOut):
+   * 'bit' or 'index'. Default: per role, whichever deals fewer bytes
+   * (shiftPlans): 'index' for the 8-bit indices (half the output tables'
+   * bytes, one byte instead of one bit opened per element), 'bit' for the
+   * 12-bit per-row ones (one link of 15 bits: its index table would be
+   * larger than what it saves).
+   */
+  borrowOut?: BorrowOut;
 }
 
 /** Index width of each requant role's table (the 12-bit ones are per row: reciprocals of Σd² and Σ E). */
@@ -138,19 +149,34 @@ export const CENTRE_CHUNK = 10;
  * same). Every requant shifts by the public P(n) = 32 − n, but its value is
  * y·2^(P − s) with the secret s at most its role's public cap (intops
  * SHIFT_CAPS), so its low P − cap bits are zeros and only the cap's bits
- * need the borrow (`zeroLow`). 8-bit indices chain at `opts.chunk` (the
- * centre at ≥ CENTRE_CHUNK); the 12-bit ones are per row, so one link of
- * the whole cap (15 bits: 4 KB of bit table per row) is cheap.
+ * need the borrow (`zeroLow`).
+ * - Links (rounds): 8-bit indices take ⌈cap / chunk⌉ links at `opts.chunk`
+ *   (the centre at ≥ CENTRE_CHUNK); the 12-bit ones are per row, so one
+ *   link of the whole cap (15 bits: 4 KB of bit table per row) is cheap.
+ * - Within those links, the split of the cap and the last opening
+ *   (`borrowOut`, unless opts names one) that deal the fewest bytes per
+ *   element for one output. At the default chunk: linear, score and LN
+ *   out [10, 6] with the index opened (256 B of link tables + 1 KB per
+ *   output, against 96 B + 2 KB), the centre [12, 8] (1 KB + 1 KB per
+ *   output), the context [8, 8, 8] selected.
  */
 export function shiftPlans(opts: SecureOptions): Record<ShiftRole, ShiftPlan> {
   const chunk = opts.chunk ?? 8;
   const borrow = opts.borrow ?? DEFAULT_BORROW;
   const plan = (role: ShiftRole): ShiftPlan => {
     const n = ROLE_BITS[role];
-    const zeroLow = publicShift(n) - SHIFT_CAPS[role];
-    const shift = { s: publicShift(n), bits: n, zeroLow };
-    if (n === 12) return { ...shift, chunk: SHIFT_CAPS[role] };
-    return { ...shift, chunk: role === 'lnCentre' ? Math.max(chunk, CENTRE_CHUNK) : chunk, borrow };
+    const cap = SHIFT_CAPS[role];
+    const shift = { s: publicShift(n), bits: n, zeroLow: publicShift(n) - cap };
+    const c = n === 12 ? cap : role === 'lnCentre' ? Math.max(chunk, CENTRE_CHUNK) : chunk;
+    const equal = chainPlan(cap, c).chunks;
+    const bytes = (p: ShiftPlan): number => requantCost({ n: 1, w: 32, outputs: 1, l: 32, ...p }).offline.messages.reduce((a, m) => a + m.bytes, 0);
+    const best = (borrowOut: BorrowOut): ShiftPlan => {
+      const chunks = cheapestSchedule(cap, equal.length, (ch) => bytes({ ...shift, chunk: ch, borrow, borrowOut }), equal);
+      return { ...shift, chunk: chunks, borrow, borrowOut };
+    };
+    if (opts.borrowOut) return best(opts.borrowOut);
+    const [bit, index] = [best('bit'), best('index')];
+    return bytes(index) < bytes(bit) ? index : bit;
   };
   return Object.fromEntries(Object.keys(SHIFT_CAPS).map((r) => [r, plan(r as ShiftRole)])) as Record<ShiftRole, ShiftPlan>;
 }

@@ -7,6 +7,7 @@
  * own section, and needs only its own key. Relative paths are resolved
  * against the file's folder.
  */
+import { BORROW_OUTS } from '../mpc/lut/borrow-chain.js';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -79,7 +80,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1, refill: true }),
-    secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(BORROWS).optional() }).strict().default({}),
+    secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(BORROWS).optional(), borrowOut: z.enum(BORROW_OUTS).optional() }).strict().default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict();

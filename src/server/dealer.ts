@@ -75,7 +75,7 @@ export class DealerService {
       name: cfg.model.name,
       shape: this.shape,
       labels: program.config.id2label.length ? [...program.config.id2label] : Array.from({ length: this.shape.labels }, (_, i) => String(i)),
-      secure: { ...(cfg.secure.chunk ? { chunk: cfg.secure.chunk } : {}), ...(cfg.secure.borrow ? { borrow: cfg.secure.borrow } : {}) },
+      secure: { ...(cfg.secure.chunk ? { chunk: cfg.secure.chunk } : {}), ...(cfg.secure.borrow ? { borrow: cfg.secure.borrow } : {}), ...(cfg.secure.borrowOut ? { borrowOut: cfg.secure.borrowOut } : {}) },
       maxTokens: Math.min(cfg.limits.maxTokens, this.shape.maxPositions),
       tokenizer,
     };

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { packBits, setBitRange, unpackBits, bitTableStride } from '../../src/mpc/bits.js';
-import { chainCost, chainPlan, finalIndex, linkTable } from '../../src/mpc/lut/borrow-chain.js';
+import { BORROW_OUTS, chainCost, chainPlan, finalIndex, indexLinkTable, linkTable, type BorrowOut } from '../../src/mpc/lut/borrow-chain.js';
 import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
 import { ownRounds } from '../../src/mpc/lut/stages.js';
 import { tableFrom } from '../../src/mpc/lut/tables.js';
@@ -16,8 +16,8 @@ import type { RingArray, RingBits } from '../../src/kernels/types.js';
 import { big, expectCost, randRing, ringOf, runLut } from './helpers.js';
 
 /** The n bits above bit s of every value, through requant with the identity table. */
-async function highBits(l: RingBits, values: RingArray, s: number, n: number, chunk: number | number[]): Promise<bigint[]> {
-  const spec: RequantSpec = { s, bits: n, outputs: 1, l: 16, chunk };
+async function highBits(l: RingBits, values: RingArray, s: number, n: number, chunk: number | number[], borrowOut: BorrowOut = 'bit'): Promise<bigint[]> {
+  const spec: RequantSpec = { s, bits: n, outputs: 1, l: 16, chunk, borrowOut };
   const id = tableFrom(n, 16, (j) => j);
   const { outs, cl } = await runLut([{ l, shape: [values.length], value: values }], {
     offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? [{ data: id, channels: 1 }] : undefined),
@@ -29,13 +29,18 @@ async function highBits(l: RingBits, values: RingArray, s: number, n: number, ch
 
 describe("borrow chain: exact high bits of a masked value (the select: borrow-select.test.ts)", () => {
   const all16 = ringOf(16, Array.from({ length: 2 ** 16 }, (_, i) => BigInt(i)));
-  for (const [s, n, chunk] of [
-    [10, 6, 4],
-    [8, 8, [1, 7]],
-    [12, 4, [3, 3, 3, 3]],
-  ] as [number, number, number | number[]][]) {
-    it(`every value of Z_2^16, s=${s}, n=${n}, chunks ${JSON.stringify(chunk)}; cost exact`, async () => {
-      const got = await highBits(16, all16, s, n, chunk);
+  for (const [s, n, chunk, out] of [
+    [10, 6, 4, 'bit'],
+    [8, 8, [1, 7], 'bit'],
+    [12, 4, [3, 3, 3, 3], 'bit'],
+    [10, 6, 4, 'index'],
+    [8, 8, [1, 7], 'index'],
+    [12, 4, [3, 3, 3, 3], 'index'],
+    [7, 9, [5, 2], 'index'],
+    [6, 10, 6, 'index'],
+  ] as [number, number, number | number[], BorrowOut][]) {
+    it(`every value of Z_2^16, s=${s}, n=${n}, chunks ${JSON.stringify(chunk)}, last opening ${out}; cost exact`, async () => {
+      const got = await highBits(16, all16, s, n, chunk, out);
       const want = Array.from({ length: 2 ** 16 }, (_, y) => BigInt((y >> s) & (2 ** n - 1)));
       expect(got).toEqual(want);
     });
@@ -46,12 +51,14 @@ describe("borrow chain: exact high bits of a masked value (the select: borrow-se
     expect(await highBits(16, v, 15, 1, 15)).toEqual(Array.from(v as Uint16Array, (y) => BigInt(y >> 15)));
   });
 
-  it('64-bit storage: bits 40…47 of random values and of 0, −1, 2^63, 2^63 − 1', async () => {
-    const v = randRing(64, 3000) as BigUint64Array;
-    v.set([0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n, 2n ** 40n - 1n, 2n ** 40n]);
-    const got = await highBits(64, v, 40, 8, 8);
-    expect(got).toEqual(Array.from(v, (y) => (y >> 40n) & 255n));
-  });
+  for (const out of BORROW_OUTS) {
+    it(`64-bit storage: bits 40…47 of random values and of 0, −1, 2^63, 2^63 − 1 (last opening ${out})`, async () => {
+      const v = randRing(64, 3000) as BigUint64Array;
+      v.set([0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n, 2n ** 40n - 1n, 2n ** 40n]);
+      const got = await highBits(64, v, 40, 8, 8, out);
+      expect(got).toEqual(Array.from(v, (y) => (y >> 40n) & 255n));
+    });
+  }
 
   it('plans: chunks of c with the rest last, explicit schedules, bad chunks named', () => {
     expect(chainPlan(24, 8).chunks).toEqual([8, 8, 8]);
@@ -67,6 +74,38 @@ describe("borrow chain: exact high bits of a masked value (the select: borrow-se
     expect(c.offline).toBe(1000 * (32 + 64 + 64));
     expect(c.online.rounds).toEqual({ P1: 3, P2: 3 });
     expect(c.online.messages.map((m) => m.bytes)).toEqual([125, 125, 125, 125, 125, 125]);
+  });
+
+  it("cost with the index opened ('index'): the last link's 2^9 bytes per element at 8-bit indices, its round N bytes each way; 16-bit storage past n = 8", () => {
+    const c = chainCost(1000, chainPlan(16, 8), 'index', 8);
+    expect(c.offline).toBe(1000 * (32 + 512));
+    expect(c.online.rounds).toEqual({ P1: 2, P2: 2 });
+    expect(c.online.messages.map((m) => m.bytes)).toEqual([125, 125, 1000, 1000]);
+    const w = chainCost(10, chainPlan(6, 6), 'index', 12);
+    expect(w.offline).toBe(10 * 64 * 2);
+    expect(w.online.messages.map((m) => m.bytes)).toEqual([20, 20]);
+  });
+
+  it('index link tables equal σ − [j < r + (u ⊕ ρ_in)] mod 2^L at every entry, σ at 0 and 2^L − 1, masks 0 and 2^c − 1', () => {
+    for (const [c, L] of [[1, 8], [3, 8], [8, 8], [4, 16]] as [number, 8 | 16][]) {
+      const S = 2 ** c;
+      const rk = Uint32Array.from([0, S - 1, Math.floor(S / 2), 1, S - 1, 0, 0, S - 1]);
+      const sigma = (L === 8 ? Uint8Array : Uint16Array).from([0, 2 ** L - 1, 5, 0, 77, 2 ** L - 1, 1, 3]);
+      for (const rhoIn of [undefined, Uint8Array.from([1, 1, 0, 0, 0, 1, 0, 1])]) {
+        const U = rhoIn ? 2 : 1;
+        const t = indexLinkTable(rk, c, L, rhoIn, sigma);
+        expect(t.length).toBe(rk.length * U * S);
+        for (let e = 0; e < rk.length; e++) {
+          for (let u = 0; u < U; u++) {
+            for (let j = 0; j < S; j++) {
+              const bIn = rhoIn ? u ^ rhoIn[e]! : 0;
+              const want = (sigma[e]! - (j < rk[e]! + bIn ? 1 : 0) + 2 ** L) % 2 ** L;
+              expect(t[(e * U + u) * S + j], `c=${c} e=${e} u=${u} j=${j}`).toBe(want);
+            }
+          }
+        }
+      }
+    }
   });
 
   it('link tables equal [j < r + (u ⊕ ρ_in)] ⊕ ρ_out at every entry, masks 0 and 2^c − 1 included', () => {

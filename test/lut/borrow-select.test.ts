@@ -4,12 +4,13 @@
  * value, every mask and every mask bit (no MPC in between, so a wrong table
  * entry is named); the bit interleaving against a loop; the cost; and
  * through requant, every value of a 16-bit ring at 3, 4 and 5 chunks, and
- * the fallback to the chain at 6 chunks; a bad borrow name is refused.
+ * the fallback to the chain at 6 chunks, with the last borrow or the index
+ * opened (borrowOut); a bad borrow name is refused.
  */
 import { describe, expect, it } from 'vitest';
 import { bitTableStride, packBits } from '../../src/mpc/bits.js';
-import { chainPlan, limb, linkTable } from '../../src/mpc/lut/borrow-chain.js';
-import { candidateTable, combineEntries, combineTable, interleaveBits, selectApplies, selectCost } from '../../src/mpc/lut/borrow-select.js';
+import { chainPlan, limb, linkTable, type BorrowOut } from '../../src/mpc/lut/borrow-chain.js';
+import { candidateTable, combineEntries, combineIndexTable, combineTable, interleaveBits, selectApplies, selectCost } from '../../src/mpc/lut/borrow-select.js';
 import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
 import { ownRounds } from '../../src/mpc/lut/stages.js';
 import { tableFrom } from '../../src/mpc/lut/tables.js';
@@ -107,8 +108,8 @@ describe('borrow select: online helpers and cost', () => {
 });
 
 /** The n bits above bit s of every value, through requant with the identity table. */
-async function highBits(values: RingArray, s: number, n: number, chunk: number | number[]): Promise<bigint[]> {
-  const spec: RequantSpec = { s, bits: n, outputs: 1, l: 16, chunk, borrow: 'select' };
+async function highBits(values: RingArray, s: number, n: number, chunk: number | number[], borrowOut: BorrowOut = 'bit'): Promise<bigint[]> {
+  const spec: RequantSpec = { s, bits: n, outputs: 1, l: 16, chunk, borrow: 'select', borrowOut };
   const id = tableFrom(n, 16, (j) => j);
   const { outs, cl } = await runLut([{ l: 16, shape: [values.length], value: values }], {
     offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? [{ data: id, channels: 1 }] : undefined),
@@ -136,11 +137,50 @@ describe("requant with borrow: 'select': every value of Z_2^16", () => {
       expect(requantCost({ n: 1, w: 16, s, bits: n, outputs: 1, l: 16, chunk }).online.rounds.P1).toBe(K + 1);
     });
   }
+  for (const [s, n, chunk] of [
+    [12, 4, 4],
+    [13, 3, [1, 4, 7, 1]],
+    [8, 8, [2, 2, 2, 1, 1]],
+    [6, 10, 2],
+  ] as [number, number, number | number[]][]) {
+    it(`s=${s}, n=${n}, chunks ${JSON.stringify(chunk)}, the index opened ('index'): exact, 3 rounds, cost exact`, async () => {
+      const got = await highBits(all16, s, n, chunk, 'index');
+      expect(got).toEqual(Array.from({ length: 2 ** 16 }, (_, y) => BigInt((y >> s) & (2 ** n - 1))));
+    });
+  }
+});
+
+describe("select with the index opened: C's entries", () => {
+  it('per element σ − (the select of the unmasked bits) at every (u, v), 3 chunks, σ at both ends of Z_2^8', () => {
+    const K = 3, N = 6;
+    const rho = Uint8Array.from([0, 1, 0, 1, 1, 0]);
+    const alpha = [Uint8Array.from([0, 0, 1, 1, 0, 1]), Uint8Array.from([1, 0, 1, 0, 0, 1])];
+    const beta = [Uint8Array.from([1, 1, 0, 0, 1, 0]), Uint8Array.from([0, 1, 1, 0, 1, 0])];
+    const sigma = Uint8Array.from([0, 255, 3, 0, 128, 255]);
+    const t = combineIndexTable(K, rho, alpha, beta, sigma, 8);
+    for (let e = 0; e < N; e++) {
+      const bits = combineEntries(K, rho[e]!, alpha.map((a) => a[e]!), beta.map((b) => b[e]!), 0);
+      for (let i = 0; i < 32; i++) expect(t[e * 32 + i], `e=${e} i=${i}`).toBe((sigma[e]! - bits[i]! + 256) % 256);
+    }
+  });
+
+  it("cost at s = 24, chunk 8: 32 + 64 + 64 + 32 table bytes per element, 5 bits then N bytes each way", () => {
+    const c = selectCost(1000, chainPlan(24, 8), 'index', 8);
+    expect(c.offline).toBe(1000 * (32 + 64 + 64 + 32));
+    expect(c.online.messages.map((m) => m.bytes)).toEqual([625, 625, 1000, 1000]);
+  });
 });
 
 describe('requant borrow option', () => {
   it("refuses a borrow that is not 'chain' or 'select'", () => {
     const spec = { s: 24, bits: 8, outputs: 1, l: 32, borrow: 'fast' } as unknown as RequantSpec;
     expect(() => requantCost({ n: 4, w: 32, ...spec })).toThrow(/borrow 'fast'/);
+  });
+
+  it("refuses a borrowOut that is not 'bit' or 'index'; 16 index bits with a shift only with 'index'", () => {
+    const spec = { s: 8, bits: 8, outputs: 1, l: 32, borrowOut: 'byte' } as unknown as RequantSpec;
+    expect(() => requantCost({ n: 4, w: 32, ...spec })).toThrow(/borrowOut 'byte'/);
+    expect(() => requantCost({ n: 4, w: 32, s: 8, bits: 16, outputs: 1, l: 32 })).toThrow(/at most 15 index bits/);
+    expect(requantCost({ n: 4, w: 32, s: 8, bits: 16, outputs: 1, l: 32, borrowOut: 'index' }).online.rounds.P1).toBe(2);
   });
 });

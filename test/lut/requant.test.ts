@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requant, requantCost, requantOffline, type RequantSpec } from '../../src/mpc/lut/requant.js';
+import type { BorrowOut } from '../../src/mpc/lut/borrow-chain.js';
 import { lockstep, ownRounds, type RoundSeq } from '../../src/mpc/lut/stages.js';
 import { requant as intRequant, S_MAX, type Requant } from '../../src/model/intops.js';
 import type { Masked, MaskedShare } from '../../src/mpc/sharing.js';
@@ -47,18 +48,20 @@ function u32(a: Int32Array): Uint32Array {
 }
 
 describe('requant equals intops.requant', () => {
-  for (const [bits, s, channels, fns, chunk] of [
-    [8, S_MAX, 1, [gelu], 8],
-    [8, S_MAX, 6, [Math.tanh, (v: number) => Math.exp(-Math.abs(v))], 8],
-    [12, 20, 1, [(v: number) => v], 8],
-    [8, S_MAX, 6, [gelu], 6],
-  ] as [number, number, number, ((v: number) => number)[], number][]) {
-    it(`n=${bits}, s=${s}, ${channels} channel(s), ${fns.length} output(s), chunk ${chunk}; cost exact`, async () => {
+  for (const [bits, s, channels, fns, chunk, borrowOut] of [
+    [8, S_MAX, 1, [gelu], 8, 'bit'],
+    [8, S_MAX, 6, [Math.tanh, (v: number) => Math.exp(-Math.abs(v))], 8, 'bit'],
+    [12, 20, 1, [(v: number) => v], 8, 'bit'],
+    [8, S_MAX, 6, [gelu], 6, 'bit'],
+    [8, S_MAX, 6, [Math.tanh, (v: number) => Math.exp(-Math.abs(v))], [10, 6, 8], 'index'],
+    [12, 20, 1, [(v: number) => v], [12, 8], 'index'],
+  ] as [number, number, number, ((v: number) => number)[], number | number[], BorrowOut][]) {
+    it(`n=${bits}, s=${s}, ${channels} channel(s), ${fns.length} output(s), chunk ${JSON.stringify(chunk)}, last opening ${borrowOut}; cost exact`, async () => {
       const rows = 40, cols = 6;
       const y = accumulators(rows * cols, s, bits);
       const rq: Requant = { bits, shifts: Int32Array.of(s), channels, tables: fns.map((f, k) => tables(bits, channels, f, k)) };
       const want = intRequant(y, cols, rq, true);
-      const spec: RequantSpec = { s, bits, outputs: fns.length, l: 32, chunk };
+      const spec: RequantSpec = { s, bits, outputs: fns.length, l: 32, chunk, borrowOut };
       const { outs, cl } = await runLut([{ l: 32, shape: [rows, cols], value: u32(y) }], {
         offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? rq.tables.map((t) => ({ data: u32(t), channels })) : undefined),
         online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, spec),
@@ -68,23 +71,27 @@ describe('requant equals intops.requant', () => {
     });
   }
 
-  for (const [bits, z, chunk, borrow, rounds] of [
-    [8, 8, 8, 'chain', 3],
-    [8, 8, 8, 'select', 3],
-    [8, 4, 10, 'chain', 3],
-    [8, 0, 8, 'select', 3],
-    [12, 5, 15, 'chain', 2],
-    [8, 24, 8, 'chain', 1],
-  ] as [number, number, number, 'chain' | 'select', number][]) {
+  for (const [bits, z, chunk, borrow, rounds, borrowOut] of [
+    [8, 8, 8, 'chain', 3, 'bit'],
+    [8, 8, 8, 'select', 3, 'bit'],
+    [8, 4, 10, 'chain', 3, 'bit'],
+    [8, 0, 8, 'select', 3, 'bit'],
+    [12, 5, 15, 'chain', 2, 'bit'],
+    [8, 24, 8, 'chain', 1, 'bit'],
+    [8, 8, [10, 6], 'chain', 3, 'index'],
+    [8, 0, 8, 'select', 3, 'index'],
+    [12, 5, 15, 'chain', 2, 'index'],
+    [8, 24, 8, 'chain', 1, 'index'],
+  ] as [number, number, number | number[], 'chain' | 'select', number, BorrowOut][]) {
     const s = 32 - bits;
-    it(`zeroLow ${z} (y a multiple of 2^${z}), n=${bits}, s=${s}, chunk ${chunk}, ${borrow}: ${rounds} round(s); cost exact`, async () => {
+    it(`zeroLow ${z} (y a multiple of 2^${z}), n=${bits}, s=${s}, chunk ${JSON.stringify(chunk)}, ${borrow}, last opening ${borrowOut}: ${rounds} round(s); cost exact`, async () => {
       const rows = 24, cols = 6;
       const y = accumulators(rows * cols, s, bits).map((v) => v & -(2 ** z));
       y[4] = -(2 ** z); // −1 at the kept bits: every borrow 1
       y[5] = 2 ** z; // the smallest nonzero value
       const rq: Requant = { bits, shifts: Int32Array.of(s), channels: cols, tables: [tables(bits, cols, gelu, 7)] };
       const [want] = intRequant(y, cols, rq, true);
-      const spec: RequantSpec = { s, bits, outputs: 1, l: 32, chunk, borrow, zeroLow: z };
+      const spec: RequantSpec = { s, bits, outputs: 1, l: 32, chunk, borrow, zeroLow: z, borrowOut };
       const { outs, cl } = await runLut([{ l: 32, shape: [rows, cols], value: u32(y) }], {
         offline: (off, p, [ry]) => requantOffline(off, ry!, spec, p.id === 'P0' ? [{ data: u32(rq.tables[0]!), channels: cols }] : undefined),
         online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, spec),

@@ -1,10 +1,12 @@
 /**
  * The declared cost of the whole secure forward (cost.ts, a formula of the
  * shapes) equals the measured counters exactly, per label and phase, at
- * chunks 8 and 12, with the default (select) and the chain borrow; the logits stay exact.
+ * chunks 8 and 12, with the default (select) and the chain borrow, with the
+ * default last openings (per role) and all bits or all indices; the logits stay exact.
  */
 import { describe, expect, it } from 'vitest';
 import type { Borrow } from '../../src/mpc/lut/requant.js';
+import type { BorrowOut } from '../../src/mpc/lut/borrow-chain.js';
 import { getKernels } from '../../src/kernels/loader.js';
 import { IntBert } from '../../src/model/int-bert.js';
 import { InProcessSecure } from '../../src/secure/inprocess.js';
@@ -16,17 +18,19 @@ describe.each([
   { o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 31 }, T: 5, chunk: 8 },
   { o: { layers: 1, hidden: 32, heads: 4, intermediate: 64, maxPositions: 16, numLabels: 3, seed: 32 }, T: 3, chunk: 12 },
   { o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 33 }, T: 4, chunk: 8, borrow: 'chain' as Borrow },
-])('declared cost, %o', ({ o, T, chunk, borrow }: { o: Parameters<typeof compileRandom>[0]; T: number; chunk: number; borrow?: Borrow }) => {
+  { o: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 34 }, T: 4, chunk: 8, borrowOut: 'bit' as BorrowOut },
+  { o: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 35 }, T: 3, chunk: 8, borrow: 'chain' as Borrow, borrowOut: 'index' as BorrowOut },
+])('declared cost, %o', ({ o, T, chunk, borrow, borrowOut }: { o: Parameters<typeof compileRandom>[0]; T: number; chunk: number; borrow?: Borrow; borrowOut?: BorrowOut }) => {
   it('equals the counters of every label (bytes, rounds; online and offline) and the weight setup', async () => {
     const { program } = compileRandom(o);
     const sh = publicShape(program.config);
-    const s = await InProcessSecure.start(program, 'inproc', {}, { chunk, borrow });
+    const s = await InProcessSecure.start(program, 'inproc', {}, { chunk, borrow, borrowOut });
     try {
       const ids = idsOfLength(T, sh.vocab, 5);
       const run = await s.infer(ids);
       expect(Array.from(run.logits)).toEqual(Array.from((await new IntBert(program, getKernels()).forward(ids)).logits));
       const [P0, P1, P2, C] = [s.cl.P0, s.cl.P1, s.cl.P2, s.cl.C].map((p) => p.acct);
-      const want = secureForwardCost(sh, T, { chunk, borrow });
+      const want = secureForwardCost(sh, T, { chunk, borrow, borrowOut });
       for (const label of LABELS) {
         const on = [P1!, P2!, C!].reduce((a, p) => a + p.get('online', label).bytesSent, 0);
         const got = {

@@ -40,6 +40,20 @@ describe.each(cases)('secure forward: $name', ({ o, bits, Ts }) => {
   });
 });
 
+describe("the requants' last borrow opened as a bit everywhere (SecureOptions.borrowOut 'bit')", () => {
+  const { program } = compileRandom({ layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 26 });
+  it('secure logits equal the integer reference', async () => {
+    const ids = idsOfLength(7, program.config.vocabSize, 4242);
+    const ref = await new IntBert(program, getKernels()).forward(ids);
+    const s = await InProcessSecure.start(program, 'inproc', {}, { borrowOut: 'bit' });
+    try {
+      expect(Array.from((await s.infer(ids)).logits)).toEqual(Array.from(ref.logits));
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('streamed offline/online (segments alternate at flush points)', () => {
   const { program } = compileRandom({ layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 24 });
   it('gives the same logits and the same online traffic as the phased run', async () => {
@@ -113,8 +127,13 @@ describe('public shift caps (intops SHIFT_CAPS: the engine reads the low P(n) âˆ
     const plans = shiftPlans({});
     expect(Object.fromEntries(Object.entries(plans).map(([r, p]) => [r, p.zeroLow]))).toEqual({ linear: 8, score: 8, lnCentre: 4, lnOut: 8, ctx: 0, lnInv: 5, zinv: 5 });
     for (const r of Object.keys(SHIFT_CAPS) as ShiftRole[]) expect(plans[r].zeroLow).toBe(32 - ROLE_BITS[r] - SHIFT_CAPS[r]);
-    // Chunks: two links of 8 (10 for the centre's 20 bits), three for the context, one for the 12-bit reciprocals.
-    expect([plans.linear.chunk, plans.lnCentre.chunk, plans.ctx.chunk, plans.zinv.chunk]).toEqual([8, 10, 8, 15]);
+    // Links: two (of the 16-bit caps, and of the centre's 20 bits), three for the context, one for the 12-bit
+    // reciprocals; each split and last opening the one that deals the fewest bytes.
+    expect([plans.linear.chunk, plans.lnCentre.chunk, plans.ctx.chunk, plans.zinv.chunk]).toEqual([[10, 6], [12, 8], [8, 8, 8], [15]]);
+    expect([plans.linear.borrowOut, plans.lnCentre.borrowOut, plans.ctx.borrowOut, plans.zinv.borrowOut]).toEqual(['index', 'index', 'index', 'bit']);
+    // Named: equal splits with the last borrow opened as a bit (the layout before 2026-12-05's change).
+    const bit = shiftPlans({ borrowOut: 'bit' });
+    expect([bit.linear.chunk, bit.lnCentre.chunk, bit.ctx.chunk, bit.zinv.chunk]).toEqual([[8, 8], [10, 10], [8, 8, 8], [15]]);
   });
 
   it.each(Object.keys(SHIFT_CAPS) as ShiftRole[])('a %s shift above its cap is a FormatError naming it, before any party starts', (role) => {

@@ -10,7 +10,7 @@ import { LutmpcError } from '../../errors.js';
 import type { PartyId, TlsIdentity } from '../../mpc/transport/tcp.js';
 import { secureInfer, type PartiesKind, type SecureInferReport } from '../../secure/infer.js';
 import { resolveProgram } from '../../secure/model-source.js';
-import { borrowKind, printJson, runCommand, positiveInt } from '../output.js';
+import { borrowKind, borrowOutKind, printJson, runCommand, positiveInt } from '../output.js';
 
 interface InferCliOptions {
   model: string;
@@ -23,6 +23,7 @@ interface InferCliOptions {
   tlsDir?: string;
   chunk?: string;
   borrow?: string;
+  borrowOut?: string;
   timeoutMs?: string;
   json?: boolean;
 }
@@ -72,13 +73,14 @@ export function register(program: Command): void {
     .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
     .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8 default; 12 = 2 chunks, more offline bytes)')
     .option('--borrow <kind>', 'borrow protocol of the requants with 3–5 chunks (the context requant at chunk 8): select (default, 2 rounds, twice the table reads) or chain (one round per chunk)')
+    .option('--borrow-out <kind>', "what the requants' last borrow round opens: auto (default: per requant, whichever deals fewer bytes), bit (one bit, output tables over 2^(n+1) entries) or index (the n-bit index, tables over 2^n: about 40 % fewer offline bytes at BERT-base for 12 % more online bytes)")
     .option('--timeout-ms <ms>', 'longest wait for one message', '120000')
     .option('--json', 'print the report as JSON')
     .action((o: InferCliOptions) =>
       runCommand(async () => {
         const parties = parseParties(o.parties);
         if (parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
-        const secure = { chunk: positiveInt('chunk', o.chunk), borrow: borrowKind(o.borrow) };
+        const secure = { chunk: positiveInt('chunk', o.chunk), borrow: borrowKind(o.borrow), borrowOut: borrowOutKind(o.borrowOut) };
         const warn = (m: string): boolean => process.stderr.write(`lutmpc: ${m}\n`);
         const model = await resolveProgram({ modelDir: o.model, programPath: o.program, calibPath: o.calib, calibLimit: positiveInt('calib-limit', o.calibLimit), bits: o.bits, warn });
         const r = await secureInfer({

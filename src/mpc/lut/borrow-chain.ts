@@ -24,9 +24,23 @@
  *      one native pass per link (Kernels.bitLinkGather), packed.
  *   5. The round opens u_{k+1} (⌈N/8⌉ bytes each way; u stays packed).
  *
+ * Opening the index instead of the last borrow (`out: 'index'`):
+ *   the last link's table holds additive shares, in Z_2^L (L = 8 for n ≤ 8,
+ *   else 16), of σ − b_K, with σ a fresh uniform value only P0 knows:
+ *        I[u·2^c + j] = σ − [j < r_{K−1} + (u ⊕ ρ_{K−1})]   (link 0 alone: σ − [j < r_0])
+ *   Pi reads its share at u_{K−1}·2^c + m_{K−1}, P1 adds the public m_hi,
+ *   and the round opens j = m_hi − b_K + σ = t + r_hi + σ (mod 2^n), a
+ *   uniform value. The caller's tables take j itself: one rotation,
+ *   T(j − r_hi − σ), so 2^n entries per output instead of 2^(n+1). The last
+ *   round opens L bits per element instead of one; the last link's table
+ *   has 2^(c+1) entries of L bits instead of bits. Which is cheaper depends
+ *   on the outputs and the chunks (`chainPlanFor`); at BERT's 16-bit caps
+ *   with 8-bit indices it halves a requant's offline bytes.
+ *
  * Cost (N elements, K = number of chunks): offline P0→P2
  * N·(stride(c_0) + Σ_{k≥1} stride(c_k + 1)) bytes (stride = max(2, 2^bits/8));
- * online K rounds of ⌈N/8⌉ bytes each way. Against a chain of re-masked
+ * online K rounds of ⌈N/8⌉ bytes each way ('index': the last link
+ * N·2^bits·L/8 bytes, its round N·L/8 bytes each way). Against a chain of re-masked
  * partial values (shift.ts: 4 + 2 + 1 bytes per element each way for s = 24
  * in three 8-bit chunks) this opens 3 bits, and the tables are 8× smaller
  * per entry; the price is a final table over one more index bit.
@@ -39,8 +53,23 @@ import type { Dealing } from '../dealer.js';
 import type { Material } from '../material.js';
 import { tableItem, type TableShare } from '../protocols/common.js';
 import * as R from '../ring.js';
-import { linkRead } from './local.js';
+import { convert, keepLow, linkRead, lookup } from './local.js';
+import type { Party } from '../party.js';
+import type { Slot } from '../round.js';
 import type { RoundSeq } from './stages.js';
+
+/**
+ * What the last round opens: 'bit' the last borrow XOR-masked (the output
+ * tables index (u_K, m_hi), 2^(n+1) entries), 'index' the output index
+ * itself, additively masked mod 2^n (2^n entries; see the header).
+ */
+export const BORROW_OUTS = ['bit', 'index'] as const;
+export type BorrowOut = (typeof BORROW_OUTS)[number];
+
+/** Storage ring of an opened n-bit index ('index' out): 8 bits up to n = 8, else 16. */
+export function indexRing(n: number): 8 | 16 {
+  return n <= 8 ? 8 : 16;
+}
 
 /** The chunks of a chain that removes s bits (least significant first). */
 export interface ChainPlan {
@@ -67,18 +96,49 @@ export function chainPlan(s: number, chunk: number | readonly number[] = 8): Cha
   return { s, chunks };
 }
 
+/**
+ * The schedule of K chunks summing to s (each 1…MAX_CHAIN_CHUNK) with the
+ * smallest `cost`; `start` (e.g. the equal split) wins ties.
+ */
+export function cheapestSchedule(s: number, K: number, cost: (chunks: number[]) => number, start?: readonly number[]): number[] {
+  if (!Number.isInteger(K) || K < 1 || K * MAX_CHAIN_CHUNK < s || K > s) throw new ShapeError(`borrow chain: no schedule of ${String(K)} chunks for s=${s}`);
+  let best = start ? [...start] : undefined;
+  let bestCost = best ? cost(best) : Infinity;
+  const parts: number[] = [];
+  const walk = (rem: number, left: number): void => {
+    if (left === 1) {
+      if (rem < 1 || rem > MAX_CHAIN_CHUNK) return;
+      const c = cost([...parts, rem]);
+      if (c < bestCost) (bestCost = c), (best = [...parts, rem]);
+      return;
+    }
+    for (let c = 1; c <= Math.min(MAX_CHAIN_CHUNK, rem - (left - 1)); c++) {
+      parts.push(c);
+      walk(rem - c, left - 1);
+      parts.pop();
+    }
+  };
+  walk(s, K);
+  return best!;
+}
+
 /** Index width of link k's table. */
 function linkBits(plan: ChainPlan, k: number): number {
   return k === 0 ? plan.chunks[0]! : plan.chunks[k]! + 1;
 }
 
-/** Offline P0→P2 bytes and the online phase of a chain over N elements. */
-export function chainCost(N: number, plan: ChainPlan): { offline: number; online: PhaseCost } {
+/**
+ * Offline P0→P2 bytes and the online phase of a chain over N elements
+ * (`out: 'index'` with the output index width n).
+ */
+export function chainCost(N: number, plan: ChainPlan, out: BorrowOut = 'bit', n = 0): { offline: number; online: PhaseCost } {
   let offline = 0;
-  const online: PhaseCost = { rounds: { P1: plan.chunks.length, P2: plan.chunks.length }, messages: [] };
-  const b = R.wireBytes(1, N);
+  const K = plan.chunks.length;
+  const online: PhaseCost = { rounds: { P1: K, P2: K }, messages: [] };
   plan.chunks.forEach((_, k) => {
-    offline += N * bitTableStride(linkBits(plan, k));
+    const index = out === 'index' && k === K - 1;
+    offline += index ? N * 2 ** linkBits(plan, k) * R.ringBytes(indexRing(n)) : N * bitTableStride(linkBits(plan, k));
+    const b = index ? R.wireBytes(indexRing(n), N) : R.wireBytes(1, N);
     online.messages.push({ from: 'P1', to: 'P2', bytes: b }, { from: 'P2', to: 'P1', bytes: b });
   });
   return { offline, online };
@@ -97,13 +157,24 @@ export function limb(a: RingArray, off: number, c: number): Uint32Array {
   return out;
 }
 
-/** Dealer side of one chain: P0 returns ρ_K (the last link's output mask); others undefined. */
-export async function dealChain(d: Dealing, prefix: string, plan: ChainPlan, N: number, r?: RingArray): Promise<Uint8Array | undefined> {
+/**
+ * Dealer side of one chain: P0 returns the last opening's mask (ρ_K bits,
+ * or σ in Z_2^indexRing(n) with `out: 'index'`); others undefined.
+ */
+export async function dealChain(d: Dealing, prefix: string, plan: ChainPlan, N: number, r?: RingArray, out: BorrowOut = 'bit', n = 0): Promise<RingArray | undefined> {
   let off = 0;
   let rhoIn: Uint8Array | undefined;
-  for (let k = 0; k < plan.chunks.length; k++) {
+  const K = plan.chunks.length;
+  for (let k = 0; k < K; k++) {
     const c = plan.chunks[k]!;
     const bits = linkBits(plan, k);
+    if (out === 'index' && k === K - 1) {
+      const L = indexRing(n);
+      const sigma = await d.own(L, N);
+      if (sigma && !r) throw new ShapeError('borrow chain: P0 must pass the full mask');
+      await d.shareTable(`${prefix}i`, L, N * 2 ** bits, sigma ? indexLinkTable(limb(r!, off, c), c, L, rhoIn, sigma) : undefined);
+      return sigma;
+    }
     const stride = bitTableStride(bits);
     const rhoOut = (await d.own(1, N)) as Uint8Array | undefined;
     let table: Uint8Array | undefined;
@@ -116,6 +187,28 @@ export async function dealChain(d: Dealing, prefix: string, plan: ChainPlan, N: 
     off += c;
   }
   return rhoIn;
+}
+
+/**
+ * Dealer math of the last link with `out: 'index'` (pure): per element the
+ * 2^c entries (2^(c+1) with a borrow in) σ − [j < r_k + (u ⊕ ρ_in)] mod 2^L.
+ */
+export function indexLinkTable(rk: Uint32Array, c: number, L: 8 | 16, rhoIn: Uint8Array | undefined, sigma: RingArray): RingArray {
+  const N = rk.length;
+  const S = 2 ** c;
+  const U = rhoIn ? 2 : 1;
+  const t = L === 8 ? new Uint8Array(N * U * S) : new Uint16Array(N * U * S);
+  const mask = 2 ** L - 1;
+  for (let e = 0; e < N; e++) {
+    const sg = Number(sigma[e]!);
+    for (let u = 0; u < U; u++) {
+      const base = (e * U + u) * S;
+      const lim = Math.min(S, rk[e]! + (rhoIn ? u ^ rhoIn[e]! : 0));
+      t.fill((sg - 1) & mask, base, base + lim);
+      t.fill(sg, base + lim, base + S);
+    }
+  }
+  return t;
 }
 
 /**
@@ -154,24 +247,48 @@ export function finalRotations(rHi: Uint32Array, rhoK: Uint8Array, n: number): U
   return out;
 }
 
-/** This party's link tables from a taken entry. */
-export function takeChain(items: Material, tag: string, prefix: string, plan: ChainPlan, N: number): TableShare[] {
-  return plan.chunks.map((_, k) => tableItem(items, tag, `${prefix}a${k}`, 8, N * bitTableStride(linkBits(plan, k))));
+/** This party's link tables from a taken entry (with `out: 'index'` the last is the index link). */
+export function takeChain(items: Material, tag: string, prefix: string, plan: ChainPlan, N: number, out: BorrowOut = 'bit', n = 0): TableShare[] {
+  const K = plan.chunks.length;
+  return plan.chunks.map((_, k) =>
+    out === 'index' && k === K - 1
+      ? tableItem(items, tag, `${prefix}i`, indexRing(n), N * 2 ** linkBits(plan, k))
+      : tableItem(items, tag, `${prefix}a${k}`, 8, N * bitTableStride(linkBits(plan, k))),
+  );
+}
+
+/**
+ * The opening of the output index ('index' out): this party's share of
+ * σ − b_K read from the last table at `idx`, plus m_hi at P1 (P0 dealt
+ * σ − b_K, so the sum is m_hi − b_K + σ), opened in one round slot that the
+ * caller reserved before its first await. Returns j mod 2^n.
+ */
+export async function openIndex(slot: Slot, party: Party, table: TableShare, bits: number, idx: RingArray, m: RingArray, s: number, n: number): Promise<RingArray> {
+  const L = indexRing(n);
+  const share = await lookup(table, bits, idx);
+  if (party.id === 'P1') R.add(L, share, convert(limb(m, s, n), 32, L), share);
+  return keepLow(L, await slot.open(share), n);
 }
 
 /**
  * Online chain on the public masked value m: one round per link from `seq`,
  * each opening one packed bit per element. Each link is one native pass
  * (Kernels.bitLinkGather: index, table read and bit packing together).
- * Returns the final table's index u_K·2^n + m_hi (u_K the opened last
- * borrow).
+ * Returns the output tables' index: u_K·2^n + m_hi (u_K the opened last
+ * borrow), or with `out: 'index'` the opened index j (n bits).
  */
-export async function runChain(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: number, tables: readonly TableShare[]): Promise<Uint32Array> {
+export async function runChain(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: number, tables: readonly TableShare[], out: BorrowOut = 'bit'): Promise<RingArray> {
   const N = m.length;
   let u: Uint8Array | undefined;
   let off = 0;
-  for (let k = 0; k < plan.chunks.length; k++) {
+  const K = plan.chunks.length;
+  for (let k = 0; k < K; k++) {
     const c = plan.chunks[k]!;
+    if (out === 'index' && k === K - 1) {
+      const slot = seq.next().reserve(indexRing(n), N, 'borrow');
+      const idx = u ? finalIndex(m, off, c, u) : limb(m, off, c);
+      return openIndex(slot, seq.party, tables[k]!, linkBits(plan, k), idx, m, plan.s, n);
+    }
     const slot = seq.next().reservePacked(N, 'borrow');
     // The kernel reads 32-bit storage; other rings pass the chunk itself.
     const [mm, o] = m instanceof Uint32Array ? [m, off] : [limb(m, off, c), 0];

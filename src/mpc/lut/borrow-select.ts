@@ -29,11 +29,16 @@
  *   4. Read C at the opened bits; one round opens b_K ⊕ ρ_B (one bit).
  * Every opened bit is masked by a fresh bit only P0 knows, so each is a
  * uniform bit to P1 and to P2.
+ * With `out: 'index'` (borrow-chain.ts) C holds additive shares in
+ * Z_2^indexRing(n) of σ − b_K (σ fresh and uniform, per element, so C is
+ * per element: 2^(2K−1) entries of L bits), P1 adds m_hi and step 4 opens
+ * the output index m_hi − b_K + σ.
  *
  * Cost (N elements, K chunks): offline P0→P2
  * N·(stride(c_0) + Σ_{k≥1} stride(c_k + 1) + stride(2K − 1)) bytes; online
  * 2 rounds, (2K − 1)·⌈N/8⌉ then ⌈N/8⌉ bytes each way. At s = 24 in chunks of
  * 8: 2 rounds instead of 3, 6 bits instead of 3, 4 more table bytes.
+ * 'index': C is N·2^(2K−1)·L/8 bytes, the second round N·L/8 each way.
  */
 import { ShapeError } from '../../errors.js';
 import type { RingArray } from '../../kernels/types.js';
@@ -44,7 +49,7 @@ import type { Material } from '../material.js';
 import { tableItem, type TableShare } from '../protocols/common.js';
 import * as R from '../ring.js';
 import type { ChainPlan } from './borrow-chain.js';
-import { finalIndex, limb, linkTable, thresholdRow } from './borrow-chain.js';
+import { finalIndex, indexRing, limb, linkTable, openIndex, thresholdRow, type BorrowOut } from './borrow-chain.js';
 import { linkRead } from './local.js';
 import type { RoundSeq } from './stages.js';
 
@@ -67,13 +72,14 @@ function combineBits(K: number): number {
   return 2 * K - 1;
 }
 
-/** Offline P0→P2 bytes and the online phase of a select over N elements. */
-export function selectCost(N: number, plan: ChainPlan): { offline: number; online: PhaseCost } {
+/** Offline P0→P2 bytes and the online phase of a select over N elements (`out: 'index'` with index width n). */
+export function selectCost(N: number, plan: ChainPlan, out: BorrowOut = 'bit', n = 0): { offline: number; online: PhaseCost } {
   const K = checkPlan(plan);
-  let offline = N * (bitTableStride(plan.chunks[0]!) + bitTableStride(combineBits(K)));
+  const index = out === 'index';
+  let offline = N * (bitTableStride(plan.chunks[0]!) + (index ? 2 ** combineBits(K) * R.ringBytes(indexRing(n)) : bitTableStride(combineBits(K))));
   for (let k = 1; k < K; k++) offline += N * bitTableStride(plan.chunks[k]! + 1);
-  const b = R.wireBytes(1, N);
-  const first = (2 * K - 1) * b;
+  const b = index ? R.wireBytes(indexRing(n), N) : R.wireBytes(1, N);
+  const first = (2 * K - 1) * R.wireBytes(1, N);
   return {
     offline,
     online: {
@@ -145,8 +151,35 @@ export function combineTable(K: number, rho: Uint8Array, alpha: readonly Uint8Ar
   return t;
 }
 
-/** Dealer side of one select: P0 returns ρ_B (the final borrow's mask); others undefined. */
-export async function dealSelect(d: Dealing, prefix: string, plan: ChainPlan, N: number, r?: RingArray): Promise<Uint8Array | undefined> {
+/**
+ * C with `out: 'index'` (pure): per element the 2^(2K−1) entries σ − b_K(u, v)
+ * mod 2^L; the select's bit pattern is built once per distinct mask bits.
+ */
+export function combineIndexTable(K: number, rho: Uint8Array, alpha: readonly Uint8Array[], beta: readonly Uint8Array[], sigma: RingArray, L: 8 | 16): RingArray {
+  const N = rho.length;
+  const S = 2 ** combineBits(K);
+  const t = L === 8 ? new Uint8Array(N * S) : new Uint16Array(N * S);
+  const mask = 2 ** L - 1;
+  const cache = new Map<number, Uint8Array>();
+  for (let e = 0; e < N; e++) {
+    let key = rho[e]!;
+    for (let k = 1; k < K; k++) key |= (alpha[k - 1]![e]! << (2 * k - 1)) | (beta[k - 1]![e]! << (2 * k));
+    let b = cache.get(key);
+    if (!b) {
+      b = combineEntries(K, rho[e]!, alpha.map((x) => x[e]!), beta.map((x) => x[e]!), 0);
+      cache.set(key, b);
+    }
+    const sg = Number(sigma[e]!);
+    for (let i = 0; i < S; i++) t[e * S + i] = (sg - b[i]!) & mask;
+  }
+  return t;
+}
+
+/**
+ * Dealer side of one select: P0 returns the last opening's mask (ρ_B bits,
+ * or σ with `out: 'index'`); others undefined.
+ */
+export async function dealSelect(d: Dealing, prefix: string, plan: ChainPlan, N: number, r?: RingArray, out: BorrowOut = 'bit', n = 0): Promise<RingArray | undefined> {
   const K = checkPlan(plan);
   const own = async (): Promise<Uint8Array | undefined> => (await d.own(1, N)) as Uint8Array | undefined;
   const rho = await own();
@@ -161,17 +194,24 @@ export async function dealSelect(d: Dealing, prefix: string, plan: ChainPlan, N:
     await d.shareBitTable(`${prefix}k${k}`, N * bitTableStride(c + 1), a && b ? candidateTable(limb(r!, off, c), c, a, b) : undefined);
     off += c;
   }
+  if (out === 'index') {
+    const L = indexRing(n);
+    const sigma = await d.own(L, N);
+    await d.shareTable(`${prefix}i`, L, N * 2 ** combineBits(K), sigma ? combineIndexTable(K, rho!, alpha, beta, sigma, L) : undefined);
+    return sigma;
+  }
   const rhoB = await own();
   await d.shareBitTable(`${prefix}c`, N * bitTableStride(combineBits(K)), rhoB ? combineTable(K, rho!, alpha, beta, rhoB) : undefined);
   return rhoB;
 }
 
 /** This party's select tables from a taken entry: A_0, A_1 … A_{K−1}, C. */
-export function takeSelect(items: Material, tag: string, prefix: string, plan: ChainPlan, N: number): TableShare[] {
+export function takeSelect(items: Material, tag: string, prefix: string, plan: ChainPlan, N: number, out: BorrowOut = 'bit', n = 0): TableShare[] {
   const K = checkPlan(plan);
   const t = [tableItem(items, tag, `${prefix}g`, 8, N * bitTableStride(plan.chunks[0]!))];
   for (let k = 1; k < K; k++) t.push(tableItem(items, tag, `${prefix}k${k}`, 8, N * bitTableStride(plan.chunks[k]! + 1)));
-  t.push(tableItem(items, tag, `${prefix}c`, 8, N * bitTableStride(combineBits(K))));
+  if (out === 'index') t.push(tableItem(items, tag, `${prefix}i`, indexRing(n), N * 2 ** combineBits(K)));
+  else t.push(tableItem(items, tag, `${prefix}c`, 8, N * bitTableStride(combineBits(K))));
   return t;
 }
 
@@ -212,10 +252,11 @@ export function interleaveBits(opened: readonly Uint8Array[], N: number): Uint32
 
 /**
  * Online select on the public masked value m (32-bit storage or limbs):
- * two rounds from `seq`. Returns the final table's index b'·2^n + m_hi
- * (b' = b_K ⊕ ρ_B opened), as runChain does.
+ * two rounds from `seq`. Returns the output tables' index as runChain
+ * does: b'·2^n + m_hi (b' = b_K ⊕ ρ_B opened), or the opened index j with
+ * `out: 'index'`.
  */
-export async function runSelect(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: number, tables: readonly TableShare[]): Promise<Uint32Array> {
+export async function runSelect(seq: RoundSeq, m: RingArray, plan: ChainPlan, n: number, tables: readonly TableShare[], out: BorrowOut = 'bit'): Promise<RingArray> {
   const K = checkPlan(plan);
   const N = m.length;
   const chunkOf = (off: number, c: number): [Uint32Array, number] => (m instanceof Uint32Array ? [m, off] : [limb(m, off, c), 0]);
@@ -236,8 +277,12 @@ export async function runSelect(seq: RoundSeq, m: RingArray, plan: ChainPlan, n:
   const round1 = seq.next();
   const slots = reads.map(() => round1.reservePacked(N, 'borrow'));
   const opened = (await Promise.all(reads.map(async (p, i) => slots[i]!.open(await p)))) as Uint8Array[];
-  // 4. C at (u, v); one round opens b_K ⊕ ρ_B.
+  // 4. C at (u, v); one round opens b_K ⊕ ρ_B (or the index m_hi − b_K + σ).
   const v = interleaveBits(opened.slice(1), N);
+  if (out === 'index') {
+    const slot = seq.next().reserve(indexRing(n), N, 'borrow');
+    return openIndex(slot, seq.party, tables[K]!, combineBits(K), finalIndex(v, 0, 2 * K - 2, opened[0]!), m, plan.s, n);
+  }
   const slot = seq.next().reservePacked(N, 'borrow');
   const uB = (await slot.open(await linkRead(tables[K]!, bitTableByteBits(combineBits(K)), v, 0, 2 * K - 2, opened[0]!))) as Uint8Array;
   return finalIndex(m, plan.s, n, uB);

@@ -19,18 +19,21 @@
  *   2. One lookup dealing per output table over the (n + 1)-bit index
  *      (u_K, m_hi): element e's table is T_k,c(e) rotated by r_hi + (u ⊕ ρ_K)
  *      for u = 0, 1 (lut.ts; each party adds its share of the output mask
- *      when it reads).
+ *      when it reads). With `borrowOut: 'index'` the last borrow round
+ *      opens the index j = t + r_hi + σ itself (borrow-chain.ts): the
+ *      tables take the n-bit j, rotated once by r_hi + σ.
  *   (s = 0: no chain; the tables take the n-bit index m mod 2^n.)
  * Online (P1, P2; rounds from the caller's RoundSeq, so a layer's requants
  *   run in lockstep):
  *   3. The borrow rounds open XOR-masked bits: chain K rounds (1 bit each),
- *      select 2 rounds (2K − 1 bits then 1 bit per element).
- *   4. Every output table is read locally at u_K·2^n + m_hi; one round opens
+ *      select 2 rounds (2K − 1 bits then 1 bit per element); 'index': the
+ *      last of them opens the n-bit index (8 or 16 bits on the wire).
+ *   4. Every output table is read locally at u_K·2^n + m_hi (or j); one round opens
  *      all outputs (one slot each; a last output that is only ever summed
  *      opens its row sums only, `rowSumsOfLast`).
  *
  * Cost (N elements, K outputs in Z_2^l, b = ringBytes(l), index n' = n + 1
- * with a chain, n without):
+ * with a chain and 'bit' out, n otherwise):
  *   offline P0→P2 chain bytes + K·N·2^n'·b, P2 1 round;
  *   online the borrow rounds (B = K chain, 2 select; chainCost/selectCost),
  *   then one exchange of K·N·b each way (N/cols for a row-summed last
@@ -43,7 +46,7 @@ import type { Offline } from '../dealer.js';
 import * as R from '../ring.js';
 import { shapeSize, type Masked, type MaskedShare, type MaskOf } from '../sharing.js';
 import { dealLut, lutWith, readMasked, type DealerTable } from './lut.js';
-import { chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain, type ChainPlan } from './borrow-chain.js';
+import { BORROW_OUTS, chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain, type BorrowOut, type ChainPlan } from './borrow-chain.js';
 import { dealSelect, runSelect, selectApplies, selectCost, takeSelect } from './borrow-select.js';
 import { dropZeroLow, dropZeroLowMask, reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
 import { item, tableItem } from '../protocols/common.js';
@@ -83,6 +86,14 @@ export interface RequantSpec {
    */
   borrow?: Borrow;
   /**
+   * What the last borrow round opens (borrow-chain.ts BorrowOut): 'bit'
+   * (default: one bit, output tables over n + 1 bits) or 'index' (the n-bit
+   * output index, additively masked: tables over n bits, half the bytes of
+   * each output, for a last link of 8- or 16-bit entries and L bits opened
+   * instead of one). Only meaningful with a shift.
+   */
+  borrowOut?: BorrowOut;
+  /**
    * Low bits of y that are zero for every input, publicly (0 ≤ zeroLow ≤ s;
    * default 0): y = y'·2^zeroLow, as the dealer's scaling by 2^(P − s) with
    * a capped secret s guarantees (intops SHIFT_CAPS). The borrow out of
@@ -100,7 +111,8 @@ function check(x: { l: RingBits; bits?: number }, spec: RequantSpec): number {
   if (!Number.isInteger(z) || z < 0 || z > spec.s) throw new ShapeError(`requant: zeroLow=${String(spec.zeroLow)} must be an integer in 0…${spec.s} (the shift)`);
   const w = x.bits ?? x.l;
   if (spec.s + spec.bits > w) throw new ShapeError(`requant: shift ${spec.s} + index ${spec.bits} bits exceed the ${w}-bit accumulator`);
-  if (spec.s > 0 && spec.bits > 15) throw new ShapeError(`requant: a ${spec.bits}-bit index with a shift needs a ${spec.bits + 1}-bit final table (at most 15 index bits)`);
+  if (spec.borrowOut !== undefined && !BORROW_OUTS.includes(spec.borrowOut)) throw new ShapeError(`requant: borrowOut '${String(spec.borrowOut)}' is not 'bit' or 'index'`);
+  if (spec.s > 0 && spec.bits > 15 && out(spec) === 'bit') throw new ShapeError(`requant: a ${spec.bits}-bit index with a shift needs a ${spec.bits + 1}-bit final table (at most 15 index bits; borrowOut 'index' takes 16)`);
   if (!Number.isInteger(spec.outputs) || spec.outputs < 1) throw new ShapeError(`requant: outputs=${String(spec.outputs)} must be a positive integer`);
   return w;
 }
@@ -119,9 +131,13 @@ function openedCount(spec: RequantSpec, N: number, k: number): number {
   return N / cols;
 }
 
-/** Index width of the output tables: the n bits above the shift, plus the last borrow bit when there is a chain. */
+function out(spec: RequantSpec): BorrowOut {
+  return spec.borrowOut ?? 'bit';
+}
+
+/** Index width of the output tables: the n bits above the shift, plus the last borrow bit when it opens as a bit. */
 function finalBits(spec: RequantSpec): number {
-  return spec.s > 0 ? spec.bits + 1 : spec.bits;
+  return spec.s > 0 && out(spec) === 'bit' ? spec.bits + 1 : spec.bits;
 }
 
 /**
@@ -141,6 +157,7 @@ export interface RequantOnline {
 }
 
 export function requantCost(spec: { n: number; w: number } & RequantSpec & { unopened?: readonly number[] }): ProtocolCost {
+  check({ l: spec.l, bits: spec.w }, spec);
   const s = withoutZeroLow(spec);
   const ch = s.s > 0 ? borrowCost(s.n, chainPlan(s.s, s.chunk), s) : { offline: 0, online: { rounds: {}, messages: [] } };
   const offBytes = ch.offline + s.outputs * s.n * 2 ** finalBits(s) * R.ringBytes(s.l);
@@ -165,16 +182,23 @@ function selects(spec: RequantSpec, plan: ChainPlan): boolean {
 
 /** The borrow of the low s bits: selected in two rounds, or chained (one round per chunk). */
 function borrowCost(N: number, plan: ChainPlan, spec: RequantSpec): ReturnType<typeof chainCost> {
-  return selects(spec, plan) ? selectCost(N, plan) : chainCost(N, plan);
+  return selects(spec, plan) ? selectCost(N, plan, out(spec), spec.bits) : chainCost(N, plan, out(spec), spec.bits);
 }
 
 /**
  * The tables of one output with the final index: per element, the table
- * rotated by r_hi + (u ⊕ ρ_K) for u = 0 then u = 1 (2^(n+1) entries).
+ * rotated by r_hi + (u ⊕ ρ_K) for u = 0 then u = 1 (2^(n+1) entries); with
+ * 'index' out once by r_hi + σ (2^n entries).
  */
-function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, rhoK: Uint8Array): Promise<RingArray> {
+function finalTables(t: DealerTable, n: number, l: RingBits, rHi: Uint32Array, last: RingArray, o: BorrowOut): Promise<RingArray> {
+  if (o === 'index') {
+    const rot = new Uint32Array(rHi.length);
+    const mask = 2 ** n - 1;
+    for (let e = 0; e < rot.length; e++) rot[e] = (rHi[e]! + Number(last[e]!)) & mask;
+    return rotatePerElement(t.data, n, l, t.channels, rot, t.blocks ?? false, 0);
+  }
   // Element-major pairs (2e + u) both read element e's channel (pairShift 1).
-  return rotatePerElement(t.data, n, l, t.channels, finalRotations(rHi, rhoK, n), t.blocks ?? false, 1);
+  return rotatePerElement(t.data, n, l, t.channels, finalRotations(rHi, last as Uint8Array, n), t.blocks ?? false, 1);
 }
 
 /**
@@ -206,9 +230,10 @@ export function requantOffline(
     if (spec.s > 0) {
       const plan = chainPlan(spec.s, spec.chunk);
       const r = d.role === 'P0' ? y.r : undefined;
-      const rhoK = selects(spec, plan) ? await dealSelect(d, 's.', plan, n, r) : await dealChain(d, 's.', plan, n, r);
+      const o = out(spec);
+      const last = selects(spec, plan) ? await dealSelect(d, 's.', plan, n, r, o, spec.bits) : await dealChain(d, 's.', plan, n, r, o, spec.bits);
       const rHi = d.role === 'P0' ? limb(y.r, spec.s, spec.bits) : undefined;
-      build = (t) => finalTables(t, spec.bits, spec.l, rHi!, rhoK!);
+      build = (t) => finalTables(t, spec.bits, spec.l, rHi!, last!, o);
     } else {
       const idx = reduceMask(y, spec.bits);
       build = (t) => rotateTables(t.data, spec.bits, spec.l, t.channels, idx.r, t.blocks);
@@ -246,12 +271,13 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, o
   const plan = spec.s > 0 ? chainPlan(spec.s, spec.chunk) : undefined;
   const { tag, items } = seq.party.take('requant');
   const select = plan !== undefined && selects(spec, plan);
-  const links = plan ? (select ? takeSelect : takeChain)(items, tag, 's.', plan, n) : [];
+  const links = plan ? (select ? takeSelect : takeChain)(items, tag, 's.', plan, n, out(spec), spec.bits) : [];
   const om = Array.from({ length: spec.outputs }, (_, k) => ({
     t: tableItem(items, tag, `o${k}.t`, spec.l, n * 2 ** fb),
     rho: item(items, tag, `o${k}.r`, spec.l, n),
   }));
-  const t: Masked = plan ? { l: 32, shape: y.shape, m: await (select ? runSelect : runChain)(seq, y.m, plan, spec.bits, links), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
+  // The output tables' public index (its mask is inside the tables; r unused).
+  const t: Masked = plan ? { l: 32, shape: y.shape, m: await (select ? runSelect : runChain)(seq, y.m, plan, spec.bits, links, out(spec)), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
   const r = seq.next();
   return Promise.all(
     om.map((o, k): Promise<Masked | MaskedShare> => {
