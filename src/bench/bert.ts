@@ -48,7 +48,7 @@ export interface BertBenchOptions {
   chunk?: number;
   /** Borrow protocol of the 8-bit requants (SecureOptions.borrow). */
   borrow?: Borrow;
-  /** What the requants' last borrow round opens (SecureOptions.borrowOut; default per role). */
+  /** What the requants' last borrow round opens (SecureOptions.borrowOut; default 'bit'). */
   borrowOut?: BorrowOut;
   /** 'tcp' (three processes, default) or 'inproc'. */
   parties?: 'tcp' | 'inproc';
@@ -70,7 +70,7 @@ export interface LabelBench {
 }
 
 export interface BertBenchReport {
-  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number; borrow: Borrow; borrowOut: BorrowOut | 'auto' };
+  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number; borrow: Borrow; borrowOut: BorrowOut };
   machine: { cpuModel: string; cpus: number; totalMemGB: number; backend: string };
   compileSeconds: number;
   plaintext: { floatSeconds: number; intSeconds: number };
@@ -156,8 +156,8 @@ async function timeIt<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 
 export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchReport> {
   const log = o.log ?? (() => undefined);
-  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW, borrowOut: o.borrowOut ?? ('auto' as const) };
-  const secureOpts = { chunk: shape.chunk, borrow: shape.borrow, ...(o.borrowOut ? { borrowOut: o.borrowOut } : {}) };
+  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW, borrowOut: o.borrowOut ?? 'bit' };
+  const secureOpts = { chunk: shape.chunk, borrow: shape.borrow, borrowOut: shape.borrowOut };
   const cfg: BertConfig = {
     numLayers: shape.layers,
     hidden: shape.hidden,

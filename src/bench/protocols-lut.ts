@@ -13,7 +13,9 @@
  *             (the requant front end; 3 chunks of 8 bits, and the schedule
  *             4+4+8+8: one more round, half the offline bytes)
  *   requant   128×3072 int32 → int8 (S_MAX shift, per-channel tables; borrow
- *             chain), and requantSelect: the same with the carry select
+ *             chain), and requantSelect: the same with the carry select;
+ *             requantFfnBit / requantFfnIndex: the forward's FFN1 plan
+ *             (16 bits in 2 links) with the last borrow or the index opened
  *   rowMax    12×128×128 int8 (Z_2^16), tree of 7 levels
  *   matmul1b  128×768×3072 with 1-bit weights, next to matmulW (32-bit
  *             weights) of the same shape; `onlineOver32` is the ratio of
@@ -31,7 +33,7 @@ import { Offline } from '../mpc/dealer.js';
 import { rowMax, rowMaxCost, rowMaxOffline } from '../mpc/lut/compare.js';
 import { lut, lutCost, lutMulti, lutMultiCost, lutMultiOffline, lutOffline } from '../mpc/lut/lut.js';
 import { matmul1b, matmul1bCost, matmul1bOffline, packBits, shareBitWeight, type BitWeightShare } from '../mpc/lut/onebit.js';
-import { requant, requantCost, requantOffline } from '../mpc/lut/requant.js';
+import { requant, requantCost, requantOffline, type RequantSpec } from '../mpc/lut/requant.js';
 import { shift, shiftCost, shiftOffline, type ShiftOptions } from '../mpc/lut/shift.js';
 import { ownRounds } from '../mpc/lut/stages.js';
 import type { PartyId } from '../mpc/party.js';
@@ -160,13 +162,17 @@ export function shiftCase(name: string, rows: number, cols: number, o: ShiftOpti
   };
 }
 
-/** Requant int32 → int8 with per-channel tables (channel = column). */
-export function requantCase(rows: number, cols: number, bits = 8, s = 24, borrow?: 'select'): ProtocolBenchCase {
+/**
+ * Requant int32 → int8 with per-channel tables (channel = column); `extra`
+ * names another plan (the forward's: zeroLow, chunk schedule, borrowOut).
+ */
+export function requantCase(rows: number, cols: number, bits = 8, s = 24, borrow?: 'select', extra?: { name: string } & Pick<RequantSpec, 'zeroLow' | 'chunk' | 'borrowOut'>): ProtocolBenchCase {
   const T = rand(8, cols * 2 ** bits);
-  const spec = { s, bits, outputs: 1, l: 8 as RingBits, borrow };
+  const { name, ...plan } = extra ?? { name: borrow ? 'requantSelect' : 'requant' };
+  const spec: RequantSpec = { s, bits, outputs: 1, l: 8, borrow, ...plan };
   return {
-    name: borrow ? 'requantSelect' : 'requant',
-    shape: `${rows}x${cols} int32 >> ${s} -> n=${bits}, ${cols} channel tables -> Z_2^8`,
+    name,
+    shape: `${rows}x${cols} int32 >> ${s} -> n=${bits}, ${cols} channel tables -> Z_2^8${extra ? `; zeroLow ${spec.zeroLow ?? 0}, chunks ${JSON.stringify(spec.chunk ?? 8)}, last opening ${spec.borrowOut ?? 'bit'}` : ''}`,
     cost: () => requantCost({ n: rows * cols, w: 32, ...spec }),
     async prepare({ cl }) {
       return states(await maskedInputs(cl, [{ l: 32, shape: [rows, cols] }]));
@@ -261,7 +267,7 @@ export interface LutBenchOptions extends Omit<ProtocolBenchOptions, 'cases'> {
 export function lutCases(quick = false): { light: ProtocolBenchCase[]; heavy: ProtocolBenchCase[] } {
   if (quick) {
     return {
-      light: [lutCase(4, 96, 8, 8, 8), lutCase(4, 96, 12, 16, 8, 2), lut2Case([2, 8, 8], 4, 4, 16), shiftCase('shift', 4, 96, { s: 8, signed: true }), shiftCase('shiftIdx', 4, 96, { s: 24, outBits: 8 }), requantCase(4, 96), requantCase(4, 96, 8, 24, 'select'), rowMaxCase([2, 8, 8])],
+      light: [lutCase(4, 96, 8, 8, 8), lutCase(4, 96, 12, 16, 8, 2), lut2Case([2, 8, 8], 4, 4, 16), shiftCase('shift', 4, 96, { s: 8, signed: true }), shiftCase('shiftIdx', 4, 96, { s: 24, outBits: 8 }), requantCase(4, 96), requantCase(4, 96, 8, 24, 'select'), requantCase(4, 96, 8, 24, undefined, { name: 'requantFfnIndex', zeroLow: 8, chunk: [10, 6], borrowOut: 'index' }), rowMaxCase([2, 8, 8])],
       heavy: [matmul1bCase(8, 96, 192), matmulWeightCase(8, 96, 192)],
     };
   }
@@ -273,6 +279,9 @@ export function lutCases(quick = false): { light: ProtocolBenchCase[]; heavy: Pr
       shiftCase('shiftIdx', 128, 3072, { s: 24, outBits: 8, chunk: [4, 4, 8, 8] }),
       requantCase(128, 3072),
       requantCase(128, 3072, 8, 24, 'select'),
+      // The forward's FFN1 requant (zeroLow 8: 16 bits to resolve in 2 links), both last openings.
+      requantCase(128, 3072, 8, 24, undefined, { name: 'requantFfnBit', zeroLow: 8, chunk: [8, 8], borrowOut: 'bit' }),
+      requantCase(128, 3072, 8, 24, undefined, { name: 'requantFfnIndex', zeroLow: 8, chunk: [10, 6], borrowOut: 'index' }),
       lut2Case([12, 128, 128], 4, 4, 16),
       rowMaxCase([12, 128, 128]),
     ],

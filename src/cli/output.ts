@@ -36,8 +36,8 @@ export function borrowKind(v: string | undefined): Borrow | undefined {
 
 /** --borrow-out: what the requants' last borrow round opens (SecureOptions.borrowOut). */
 export function borrowOutKind(v: string | undefined): BorrowOut | undefined {
-  if (v === undefined || v === 'auto') return undefined;
-  if (!(BORROW_OUTS as readonly string[]).includes(v)) throw new RangeError(`--borrow-out must be auto, ${BORROW_OUTS.join(' or ')} (got '${v}')`);
+  if (v === undefined) return undefined;
+  if (!(BORROW_OUTS as readonly string[]).includes(v)) throw new RangeError(`--borrow-out must be ${BORROW_OUTS.join(' or ')} (got '${v}')`);
   return v as BorrowOut;
 }
 

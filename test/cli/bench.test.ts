@@ -31,4 +31,13 @@ describe('lutmpc bench protocols', () => {
     expect(i.exitCode).toBe(1);
     expect(i.stderr).toMatch(/--borrow must be chain or select \(got 'x'\)/);
   });
+
+  it('an unknown last borrow opening is a clear error, before any work (bench bert, infer)', async () => {
+    const b = await runCli(['bench', 'bert', '--borrow-out', 'byte']);
+    expect(b.exitCode).toBe(1);
+    expect(b.stderr).toMatch(/--borrow-out must be bit or index \(got 'byte'\)/);
+    const i = await runCli(['infer', '--model', '/nonexistent', '--text', 'hi', '--borrow-out', 'auto']);
+    expect(i.exitCode).toBe(1);
+    expect(i.stderr).toMatch(/--borrow-out must be bit or index \(got 'auto'\)/);
+  });
 });

@@ -40,12 +40,12 @@ describe.each(cases)('secure forward: $name', ({ o, bits, Ts }) => {
   });
 });
 
-describe("the requants' last borrow opened as a bit everywhere (SecureOptions.borrowOut 'bit')", () => {
+describe("the requants' index opened instead of the last borrow (SecureOptions.borrowOut 'index')", () => {
   const { program } = compileRandom({ layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 26 });
   it('secure logits equal the integer reference', async () => {
     const ids = idsOfLength(7, program.config.vocabSize, 4242);
     const ref = await new IntBert(program, getKernels()).forward(ids);
-    const s = await InProcessSecure.start(program, 'inproc', {}, { borrowOut: 'bit' });
+    const s = await InProcessSecure.start(program, 'inproc', {}, { borrowOut: 'index' });
     try {
       expect(Array.from((await s.infer(ids)).logits)).toEqual(Array.from(ref.logits));
     } finally {
@@ -128,12 +128,13 @@ describe('public shift caps (intops SHIFT_CAPS: the engine reads the low P(n) âˆ
     expect(Object.fromEntries(Object.entries(plans).map(([r, p]) => [r, p.zeroLow]))).toEqual({ linear: 8, score: 8, lnCentre: 4, lnOut: 8, ctx: 0, lnInv: 5, zinv: 5 });
     for (const r of Object.keys(SHIFT_CAPS) as ShiftRole[]) expect(plans[r].zeroLow).toBe(32 - ROLE_BITS[r] - SHIFT_CAPS[r]);
     // Links: two (of the 16-bit caps, and of the centre's 20 bits), three for the context, one for the 12-bit
-    // reciprocals; each split and last opening the one that deals the fewest bytes.
-    expect([plans.linear.chunk, plans.lnCentre.chunk, plans.ctx.chunk, plans.zinv.chunk]).toEqual([[10, 6], [12, 8], [8, 8, 8], [15]]);
-    expect([plans.linear.borrowOut, plans.lnCentre.borrowOut, plans.ctx.borrowOut, plans.zinv.borrowOut]).toEqual(['index', 'index', 'index', 'bit']);
-    // Named: equal splits with the last borrow opened as a bit (the layout before 2026-12-05's change).
-    const bit = shiftPlans({ borrowOut: 'bit' });
-    expect([bit.linear.chunk, bit.lnCentre.chunk, bit.ctx.chunk, bit.zinv.chunk]).toEqual([[8, 8], [10, 10], [8, 8, 8], [15]]);
+    // reciprocals; by default equal splits (the cheapest with the last borrow opened as a bit).
+    expect([plans.linear.chunk, plans.lnCentre.chunk, plans.ctx.chunk, plans.zinv.chunk]).toEqual([[8, 8], [10, 10], [8, 8, 8], [15]]);
+    expect(new Set(Object.values(plans).map((p) => p.borrowOut))).toEqual(new Set(['bit']));
+    // 'index': the index opened where that deals fewer bytes, each split re-chosen for it.
+    const index = shiftPlans({ borrowOut: 'index' });
+    expect([index.linear.chunk, index.lnCentre.chunk, index.ctx.chunk, index.zinv.chunk]).toEqual([[10, 6], [12, 8], [8, 8, 8], [15]]);
+    expect([index.linear.borrowOut, index.lnCentre.borrowOut, index.ctx.borrowOut, index.zinv.borrowOut]).toEqual(['index', 'index', 'index', 'bit']);
   });
 
   it.each(Object.keys(SHIFT_CAPS) as ShiftRole[])('a %s shift above its cap is a FormatError naming it, before any party starts', (role) => {

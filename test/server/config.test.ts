@@ -26,9 +26,11 @@ describe('serve configuration', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('secure: takes a chunk and a borrow protocol, refuses an unknown borrow', () => {
+  it('secure: takes a chunk, a borrow protocol and a last opening, refuses unknown ones', () => {
     expect(parseConfig({ ...good(), secure: { chunk: 12, borrow: 'chain' } }, 'serve.json', '/tmp').secure).toEqual({ chunk: 12, borrow: 'chain' });
+    expect(parseConfig({ ...good(), secure: { borrowOut: 'index' } }, 'serve.json', '/tmp').secure).toEqual({ borrowOut: 'index' });
     expect(() => parseConfig({ ...good(), secure: { borrow: 'fast' } }, 'serve.json', '/tmp')).toThrow(/secure\.borrow: /);
+    expect(() => parseConfig({ ...good(), secure: { borrowOut: 'byte' } }, 'serve.json', '/tmp')).toThrow(/secure\.borrowOut: /);
   });
 
   it('lists every problem with its path', () => {
