@@ -6,13 +6,14 @@
  *
  * Run (Node 20 has no TypeScript loader):
  *   npx tsc -p tsconfig.json --outDir dist/all
- *   node dist/all/bench/load-test.js [--requests 200] [--concurrency 8] [--max-tokens 64] [--json]
+ *   node dist/all/bench/load-test.js [--requests 200] [--concurrency 8] [--max-tokens 64] [--borrow-out bit|index] [--json]
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { runLoadTest } from '../src/bench/load.js';
+import { borrowOutKind } from '../src/cli/output.js';
 
 const shared = path.resolve(process.cwd(), '../shared');
 const program = new Command('load-test')
@@ -25,6 +26,7 @@ const program = new Command('load-test')
   .option('--pool-items <n>', 'dealer: most dealt but unused sessions', '8')
   .option('--deal-concurrency <n>', 'dealer: dealings at once', '2')
   .option('--prestock', 'deal every request\'s material before timing (latency of the online path; keep --requests small: ~8 MB per token per compute party per session)')
+  .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (default) or index (fewer offline bytes)")
   .option('--json', 'print the report as JSON')
   .parse();
 const o = program.opts<Record<string, string | boolean>>();
@@ -44,6 +46,7 @@ const r = await runLoadTest({
   maxTokens: Number(o['maxTokens']),
   pool: { maxItems: Number(o['poolItems']), concurrency: Number(o['dealConcurrency']) },
   prestock: Boolean(o['prestock']),
+  ...(o['borrowOut'] ? { secure: { borrowOut: borrowOutKind(o['borrowOut'] as string) } } : {}),
   entry,
   log: (m) => process.stderr.write(`load-test: ${m}\n`),
 });

@@ -13,6 +13,8 @@
  * request's length: the offline dealing of a session costs about 10–20× its
  * online phase, so on a small machine throughput is bounded by dealing.
  */
+import type { BorrowOut } from '../mpc/lut/borrow-chain.js';
+import type { Borrow } from '../mpc/lut/requant.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +42,8 @@ export interface LoadTestOptions {
   pool?: { perLength?: number; maxItems?: number; concurrency?: number; lengths?: number[] };
   /** Deal every distinct request length's material before the timed window (pool stocked: latency is the online path). */
   prestock?: boolean;
+  /** Protocol options of the deployment (config `secure`: chunk, borrow, borrowOut). */
+  secure?: { chunk?: number; borrow?: Borrow; borrowOut?: BorrowOut };
   /** Role entry script (default: next to the compiled server module). */
   entry?: string;
   log?: (msg: string) => void;
@@ -48,6 +52,8 @@ export interface LoadTestOptions {
 export interface LoadTestReport {
   requests: number;
   concurrency: number;
+  /** The deployment's protocol options (empty: the defaults). */
+  secure: NonNullable<LoadTestOptions['secure']>;
   ok: number;
   wrong: number;
   lost: number;
@@ -104,6 +110,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestReport> {
       model: { name: 'bert-tiny-sst2', dir: o.modelDir, program: programPath },
       overrides: {
         log: { level: 'warn' },
+        ...(o.secure ? { secure: o.secure } : {}),
         limits: { maxTokens, maxSessions: Math.max(16, conc * 2), messageTimeoutMs: 60_000, materialWaitMs: 600_000 },
         pool: o.prestock
           ? { perLength: Math.max(...counts.values()), lengths: [...counts.keys()], maxLengths: 0, maxItems: N, concurrency: o.pool?.concurrency ?? 2, refill: false }
@@ -161,6 +168,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestReport> {
     return {
       requests: N,
       concurrency: conc,
+      secure: o.secure ?? {},
       ok,
       wrong,
       lost: N - ok - wrong,
