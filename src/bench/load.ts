@@ -13,8 +13,6 @@
  * request's length: the offline dealing of a session costs about 10–20× its
  * online phase, so on a small machine throughput is bounded by dealing.
  */
-import type { BorrowOut } from '../mpc/lut/borrow-chain.js';
-import type { Borrow } from '../mpc/lut/requant.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +22,7 @@ import { getKernels } from '../kernels/loader.js';
 import { readTsv } from '../model/data.js';
 import { IntBert } from '../model/int-bert.js';
 import { saveProgram } from '../model/program.js';
+import type { SecureOptions } from '../secure/forward.js';
 import { resolveProgram } from '../secure/model-source.js';
 import { startLocalProcesses, waitReady, writeLocalDeployment } from '../server/local.js';
 
@@ -43,7 +42,7 @@ export interface LoadTestOptions {
   /** Deal every distinct request length's material before the timed window (pool stocked: latency is the online path). */
   prestock?: boolean;
   /** Protocol options of the deployment (config `secure`: chunk, borrow, borrowOut). */
-  secure?: { chunk?: number; borrow?: Borrow; borrowOut?: BorrowOut };
+  secure?: SecureOptions;
   /** Role entry script (default: next to the compiled server module). */
   entry?: string;
   log?: (msg: string) => void;
@@ -53,7 +52,7 @@ export interface LoadTestReport {
   requests: number;
   concurrency: number;
   /** The deployment's protocol options (empty: the defaults). */
-  secure: NonNullable<LoadTestOptions['secure']>;
+  secure: SecureOptions;
   ok: number;
   wrong: number;
   lost: number;

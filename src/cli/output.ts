@@ -2,8 +2,8 @@
  * Output helpers shared by CLI commands: JSON alone on stdout (bigints as
  * decimal strings), human text otherwise, errors as one clear line.
  */
-import { BORROW_OUTS, type BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { LutmpcError } from '../errors.js';
+import { BORROW_OUTS, type BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { BORROWS, type Borrow } from '../mpc/lut/requant.js';
 
 export function toJson(value: unknown): string {

@@ -163,10 +163,15 @@ export const CENTRE_CHUNK = 10;
  *   'index': linear, score and LN out [10, 6] (256 B + 1 KB per output),
  *   the centre [12, 8] (1 KB + 1 KB per output), the context [8, 8, 8]
  *   selected with a per-element C of bytes.
+ * The search runs once per distinct options (the forward and its cost ask
+ * for every inference).
  */
-export function shiftPlans(opts: SecureOptions): Record<ShiftRole, ShiftPlan> {
+export function shiftPlans(opts: SecureOptions): Readonly<Record<ShiftRole, ShiftPlan>> {
   const chunk = opts.chunk ?? 8;
   const borrow = opts.borrow ?? DEFAULT_BORROW;
+  const key = `${chunk}/${borrow}/${opts.borrowOut ?? 'bit'}`;
+  const known = PLANS.get(key);
+  if (known) return known;
   const plan = (role: ShiftRole): ShiftPlan => {
     const n = ROLE_BITS[role];
     const cap = SHIFT_CAPS[role];
@@ -183,8 +188,13 @@ export function shiftPlans(opts: SecureOptions): Record<ShiftRole, ShiftPlan> {
     const index = best('index');
     return bytes(index) < bytes(bit) ? index : bit;
   };
-  return Object.fromEntries(Object.keys(SHIFT_CAPS).map((r) => [r, plan(r as ShiftRole)])) as Record<ShiftRole, ShiftPlan>;
+  const plans = Object.freeze(Object.fromEntries(Object.keys(SHIFT_CAPS).map((r) => [r, Object.freeze(plan(r as ShiftRole))])) as Record<ShiftRole, ShiftPlan>);
+  PLANS.set(key, plans);
+  return plans;
 }
+
+/** shiftPlans' results by options. */
+const PLANS = new Map<string, Readonly<Record<ShiftRole, ShiftPlan>>>();
 
 /**
  * Per-head tables (one channel each) as one table set for the heads stacked

@@ -7,11 +7,11 @@
  * own section, and needs only its own key. Relative paths are resolved
  * against the file's folder.
  */
-import { BORROW_OUTS } from '../mpc/lut/borrow-chain.js';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { FormatError } from '../errors.js';
+import { BORROW_OUTS } from '../mpc/lut/borrow-chain.js';
 import { BORROWS } from '../mpc/lut/requant.js';
 
 export const ROLES = ['dealer', 'p1', 'p2'] as const;

@@ -75,7 +75,8 @@ export class DealerService {
       name: cfg.model.name,
       shape: this.shape,
       labels: program.config.id2label.length ? [...program.config.id2label] : Array.from({ length: this.shape.labels }, (_, i) => String(i)),
-      secure: { ...(cfg.secure.chunk ? { chunk: cfg.secure.chunk } : {}), ...(cfg.secure.borrow ? { borrow: cfg.secure.borrow } : {}), ...(cfg.secure.borrowOut ? { borrowOut: cfg.secure.borrowOut } : {}) },
+      // The validated config section holds only the options it was given.
+      secure: { ...cfg.secure },
       maxTokens: Math.min(cfg.limits.maxTokens, this.shape.maxPositions),
       tokenizer,
     };

@@ -128,6 +128,13 @@ export function combineEntries(K: number, rho: number, alpha: readonly number[],
   return out;
 }
 
+/** Element e's select mask bits ρ, α_1, β_1, … as one number (bits 0 … 2K − 2): the key of C's caches. */
+function maskPattern(K: number, rho: Uint8Array, alpha: readonly Uint8Array[], beta: readonly Uint8Array[], e: number): number {
+  let key = rho[e]!;
+  for (let k = 1; k < K; k++) key |= (alpha[k - 1]![e]! << (2 * k - 1)) | (beta[k - 1]![e]! << (2 * k));
+  return key;
+}
+
 /** Dealer math of C for all elements (pure): each distinct mask pattern is built once. */
 export function combineTable(K: number, rho: Uint8Array, alpha: readonly Uint8Array[], beta: readonly Uint8Array[], rhoB: Uint8Array): Uint8Array {
   const N = rho.length;
@@ -136,8 +143,7 @@ export function combineTable(K: number, rho: Uint8Array, alpha: readonly Uint8Ar
   const t = new Uint8Array(N * stride);
   const cache = new Map<number, Uint8Array>();
   for (let e = 0; e < N; e++) {
-    let key = rho[e]! | (rhoB[e]! << 1);
-    for (let k = 1; k < K; k++) key |= (alpha[k - 1]![e]! << (2 * k)) | (beta[k - 1]![e]! << (2 * k + 1));
+    const key = maskPattern(K, rho, alpha, beta, e) | (rhoB[e]! << bits);
     let packed = cache.get(key);
     if (!packed) {
       const a = alpha.map((x) => x[e]!), b = beta.map((x) => x[e]!);
@@ -162,8 +168,7 @@ export function combineIndexTable(K: number, rho: Uint8Array, alpha: readonly Ui
   const mask = 2 ** L - 1;
   const cache = new Map<number, Uint8Array>();
   for (let e = 0; e < N; e++) {
-    let key = rho[e]!;
-    for (let k = 1; k < K; k++) key |= (alpha[k - 1]![e]! << (2 * k - 1)) | (beta[k - 1]![e]! << (2 * k));
+    const key = maskPattern(K, rho, alpha, beta, e);
     let b = cache.get(key);
     if (!b) {
       b = combineEntries(K, rho[e]!, alpha.map((x) => x[e]!), beta.map((x) => x[e]!), 0);
