@@ -6,7 +6,7 @@
  *
  * Run (Node 20 has no TypeScript loader):
  *   npx tsc -p tsconfig.json --outDir dist/all
- *   node dist/all/bench/load-test.js [--requests 200] [--concurrency 8] [--max-tokens 64] [--borrow-out bit|index] [--json]
+ *   node dist/all/bench/load-test.js [--requests 200] [--concurrency 8] [--max-tokens 64] [--borrow-out bit|index|ROLE=bit|index,...] [--json]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +26,7 @@ const program = new Command('load-test')
   .option('--pool-items <n>', 'dealer: most dealt but unused sessions', '8')
   .option('--deal-concurrency <n>', 'dealer: dealings at once', '2')
   .option('--prestock', 'deal every request\'s material before timing (latency of the online path; keep --requests small: ~8 MB per token per compute party per session)')
-  .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (default) or index (fewer offline bytes)")
+  .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit, index (fewer offline bytes) or per role ROLE=bit|index,... (default: the deployment's, lnCentre=index)")
   .option('--json', 'print the report as JSON')
   .parse();
 const o = program.opts<Record<string, string | boolean>>();

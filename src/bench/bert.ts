@@ -31,8 +31,7 @@ import { MAX_FRAME } from '../secure/limits.js';
 import { summarize } from '../secure/report.js';
 import { publicShape } from '../secure/session.js';
 import type { Borrow } from '../mpc/lut/requant.js';
-import type { BorrowOut } from '../mpc/lut/borrow-chain.js';
-import { DEFAULT_BORROW } from '../secure/forward.js';
+import { borrowOutLabel, DEFAULT_BORROW, DEFAULT_BORROW_OUT, type BorrowOutPlan } from '../secure/forward.js';
 
 export interface BertBenchOptions {
   layers?: number;
@@ -48,8 +47,8 @@ export interface BertBenchOptions {
   chunk?: number;
   /** Borrow protocol of the 8-bit requants (SecureOptions.borrow). */
   borrow?: Borrow;
-  /** What the requants' last borrow round opens (SecureOptions.borrowOut; default 'bit'). */
-  borrowOut?: BorrowOut;
+  /** What the requants' last borrow round opens (SecureOptions.borrowOut; default DEFAULT_BORROW_OUT). */
+  borrowOut?: BorrowOutPlan;
   /** 'tcp' (three processes, default) or 'inproc'. */
   parties?: 'tcp' | 'inproc';
   /** Stream offline/online per segment: true, false or 'auto' (when the offline material exceeds a quarter of RAM). */
@@ -70,7 +69,7 @@ export interface LabelBench {
 }
 
 export interface BertBenchReport {
-  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number; borrow: Borrow; borrowOut: BorrowOut };
+  shape: { layers: number; hidden: number; heads: number; ffn: number; seq: number; vocab: number; labels: number; bits: string; chunk: number; borrow: Borrow; borrowOut: string };
   machine: { cpuModel: string; cpus: number; totalMemGB: number; backend: string };
   compileSeconds: number;
   plaintext: { floatSeconds: number; intSeconds: number };
@@ -156,8 +155,8 @@ async function timeIt<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 
 export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchReport> {
   const log = o.log ?? (() => undefined);
-  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW, borrowOut: o.borrowOut ?? 'bit' };
-  const secureOpts = { chunk: shape.chunk, borrow: shape.borrow, borrowOut: shape.borrowOut };
+  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW, borrowOut: borrowOutLabel(o.borrowOut ?? DEFAULT_BORROW_OUT) };
+  const secureOpts = { chunk: shape.chunk, borrow: shape.borrow, borrowOut: o.borrowOut ?? DEFAULT_BORROW_OUT };
   const cfg: BertConfig = {
     numLayers: shape.layers,
     hidden: shape.hidden,

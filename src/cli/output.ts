@@ -5,6 +5,8 @@
 import { LutmpcError } from '../errors.js';
 import { BORROW_OUTS, type BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { BORROWS, type Borrow } from '../mpc/lut/requant.js';
+import { SHIFT_CAPS, type ShiftRole } from '../model/intops.js';
+import type { BorrowOutPlan } from '../secure/forward.js';
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
@@ -34,11 +36,22 @@ export function borrowKind(v: string | undefined): Borrow | undefined {
   return v as Borrow;
 }
 
-/** --borrow-out: what the requants' last borrow round opens (SecureOptions.borrowOut). */
-export function borrowOutKind(v: string | undefined): BorrowOut | undefined {
+/**
+ * --borrow-out: what the requants' last borrow round opens
+ * (SecureOptions.borrowOut): bit, index, or per role ROLE=bit|index,...
+ * (roles left out open the bit).
+ */
+export function borrowOutKind(v: string | undefined): BorrowOutPlan | undefined {
   if (v === undefined) return undefined;
-  if (!(BORROW_OUTS as readonly string[]).includes(v)) throw new RangeError(`--borrow-out must be ${BORROW_OUTS.join(' or ')} (got '${v}')`);
-  return v as BorrowOut;
+  const usage = `--borrow-out must be bit, index or ROLE=bit|index,... with ROLE one of ${Object.keys(SHIFT_CAPS).join(', ')}`;
+  if ((BORROW_OUTS as readonly string[]).includes(v)) return v as BorrowOut;
+  const plan: Partial<Record<ShiftRole, BorrowOut>> = {};
+  for (const part of v.split(',')) {
+    const [role, kind, extra] = part.split('=');
+    if (extra !== undefined || role === undefined || !(role in SHIFT_CAPS) || !(BORROW_OUTS as readonly (string | undefined)[]).includes(kind)) throw new RangeError(`${usage} (got '${v}')`);
+    plan[role as ShiftRole] = kind as BorrowOut;
+  }
+  return plan;
 }
 
 /** Parse an optional positive-integer CLI option, naming it in the error. */

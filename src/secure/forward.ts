@@ -31,7 +31,7 @@
  * Total (P1 and P2): 5 + 9 + 44·layers + 4 + 1 = 19 + 44·layers (547 for
  *   BERT-base; chain 19 + 45·layers, 559); cost.ts has bytes.
  */
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, ShapeError } from '../errors.js';
 import { embedFactors } from './embed.js';
 import type { Offline } from '../mpc/dealer.js';
 import { shareWeight, type WeightShare } from '../mpc/protocols/matmul-weight.js';
@@ -39,7 +39,7 @@ import { publicShift, type DealerLn, type DealerModel } from './dealer-model.js'
 import type { DealerTable } from '../mpc/lut/lut.js';
 import { embedStep, inputStep, linearStep, matmulRowScaleStep, matmulStep, mulPrescaledStep, requantStep, type Engine, type ShiftPlan } from './engine.js';
 import { requantCost, type Borrow } from '../mpc/lut/requant.js';
-import { chainPlan, cheapestSchedule, type BorrowOut } from '../mpc/lut/borrow-chain.js';
+import { BORROW_OUTS, chainPlan, cheapestSchedule, type BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { SHIFT_CAPS, type ShiftRole } from '../model/intops.js';
 import { broadcastRows, centre, concatCols, firstRows, rowBlock, sliceCols, stackRows, subDiagonal, transpose, type SV } from './values.js';
 
@@ -128,16 +128,60 @@ export interface SecureOptions {
    */
   borrow?: Borrow;
   /**
-   * What the requants' last borrow round opens (requant.ts borrowOut).
-   * 'bit' (default): one bit per element, the least online traffic.
-   * 'index': the output index itself wherever that deals fewer bytes
-   * (shiftPlans): the 8-bit indices, whose output tables halve, for one
-   * byte instead of one bit opened per element; the 12-bit per-row ones
-   * stay 'bit' (one link of 15 bits: an index table would cost more than
-   * it saves). At BERT-base: 58.7 → 35.1 GB offline, 259.3 → 290.5 MB
-   * online, same rounds.
+   * What the requants' last borrow round opens (requant.ts borrowOut), for
+   * every role or per role (roles left out of a record open the bit):
+   * 'bit' one bit per element, the least online traffic; 'index' the output
+   * index itself wherever that deals fewer bytes (shiftPlans): one byte
+   * instead of one bit opened per element, output tables of half the size.
+   * The 12-bit per-row roles stay 'bit' even when asked (one link of 15
+   * bits: an index table would cost more than it saves). Default
+   * DEFAULT_BORROW_OUT: the index for the LayerNorm centre only.
    */
-  borrowOut?: BorrowOut;
+  borrowOut?: BorrowOutPlan;
+}
+
+/** SecureOptions.borrowOut: one kind for every requant role, or a kind per role ('bit' where left out). */
+export type BorrowOutPlan = BorrowOut | Readonly<Partial<Record<ShiftRole, BorrowOut>>>;
+
+/**
+ * The forward's last openings unless SecureOptions.borrowOut says otherwise:
+ * the index for the LayerNorm centre, the bit elsewhere. Opening the index
+ * costs the same 1.75 online bytes per element in every role (8 bits each
+ * way instead of 1) and saves each of the requant's output tables half its
+ * entries, so it pays most where most tables share the one index: the
+ * centre's three (d, d·ρ, 2^k·d²) save 2432 of 6528 offline bytes per
+ * element, 1390 offline bytes per online byte; the two-output roles (score,
+ * LN out) save 1081 and the one-output ones about 500. At BERT-base the
+ * centre alone takes 58.7 → 52.8 GB offline for 259.3 → 263.5 MB online,
+ * which keeps the online bytes 30× under the CrypTen baseline (issue 8);
+ * every role ('index') gives 35.1 GB and 290.5 MB (27.6×).
+ */
+export const DEFAULT_BORROW_OUT: Readonly<Partial<Record<ShiftRole, BorrowOut>>> = Object.freeze({ lnCentre: 'index' });
+
+/** The last opening a plan asks of one role. */
+export function borrowOutOf(plan: BorrowOutPlan, role: ShiftRole): BorrowOut {
+  return typeof plan === 'string' ? plan : (plan[role] ?? 'bit');
+}
+
+/** The plan itself, or a ShapeError naming the unknown kind or role (options come from configs and user code). */
+export function checkBorrowOut(plan: BorrowOutPlan): BorrowOutPlan {
+  const kind = (k: unknown, where: string): void => {
+    if (!(BORROW_OUTS as readonly unknown[]).includes(k)) throw new ShapeError(`borrowOut${where}: '${String(k)}' is not ${BORROW_OUTS.join(' or ')}`);
+  };
+  if (typeof plan === 'object' && plan !== null && !Array.isArray(plan)) {
+    for (const [r, k] of Object.entries(plan)) {
+      if (!(r in SHIFT_CAPS)) throw new ShapeError(`borrowOut: '${r}' is not a requant role (${Object.keys(SHIFT_CAPS).join(', ')})`);
+      kind(k, ` of ${r}`);
+    }
+  } else kind(plan, '');
+  return plan;
+}
+
+/** A plan as text: 'bit', 'index', or the roles that differ from the bit ('lnCentre=index'; 'bit' when none). */
+export function borrowOutLabel(plan: BorrowOutPlan): string {
+  if (typeof plan === 'string') return plan;
+  const roles = (Object.keys(SHIFT_CAPS) as ShiftRole[]).filter((r) => borrowOutOf(plan, r) !== 'bit');
+  return roles.length === 0 ? 'bit' : roles.map((r) => `${r}=${borrowOutOf(plan, r)}`).join(',');
 }
 
 /** Index width of each requant role's table (the 12-bit ones are per row: reciprocals of Σd² and Σ E). */
@@ -156,20 +200,22 @@ export const CENTRE_CHUNK = 10;
  *   (the centre at ≥ CENTRE_CHUNK); the 12-bit ones are per row, so one
  *   link of the whole cap (15 bits: 4 KB of bit table per row) is cheap.
  * - Within those links, the split of the cap that deals the fewest bytes
- *   per element (the equal split on ties); with `borrowOut: 'index'`, the
- *   last opening too (the index where it deals fewer bytes for one
- *   output). At the default chunk, 'bit': [8, 8] (96 B of link tables +
- *   2 KB per 32-bit output), the centre [10, 10], the context [8, 8, 8];
- *   'index': linear, score and LN out [10, 6] (256 B + 1 KB per output),
- *   the centre [12, 8] (1 KB + 1 KB per output), the context [8, 8, 8]
- *   selected with a per-element C of bytes.
+ *   per element (the equal split on ties); for a role whose `borrowOut`
+ *   is 'index', the last opening too (the index where it deals fewer
+ *   bytes for one output). At the default chunk, 'bit': [8, 8] (96 B of
+ *   link tables + 2 KB per 32-bit output), the centre [10, 10], the
+ *   context [8, 8, 8]; 'index': linear, score and LN out [10, 6] (256 B +
+ *   1 KB per output), the centre [12, 8] (1 KB + 1 KB per output; the
+ *   default, DEFAULT_BORROW_OUT), the context [8, 8, 8] selected with a
+ *   per-element C of bytes.
  * The search runs once per distinct options (the forward and its cost ask
  * for every inference).
  */
 export function shiftPlans(opts: SecureOptions): Readonly<Record<ShiftRole, ShiftPlan>> {
   const chunk = opts.chunk ?? 8;
   const borrow = opts.borrow ?? DEFAULT_BORROW;
-  const key = `${chunk}/${borrow}/${opts.borrowOut ?? 'bit'}`;
+  const outs = checkBorrowOut(opts.borrowOut ?? DEFAULT_BORROW_OUT);
+  const key = `${chunk}/${borrow}/${borrowOutLabel(outs)}`;
   const known = PLANS.get(key);
   if (known) return known;
   const plan = (role: ShiftRole): ShiftPlan => {
@@ -184,7 +230,7 @@ export function shiftPlans(opts: SecureOptions): Readonly<Record<ShiftRole, Shif
       return { ...shift, chunk: chunks, borrow, borrowOut };
     };
     const bit = best('bit');
-    if ((opts.borrowOut ?? 'bit') === 'bit') return bit;
+    if (borrowOutOf(outs, role) === 'bit') return bit;
     const index = best('index');
     return bytes(index) < bytes(bit) ? index : bit;
   };

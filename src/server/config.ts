@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { FormatError } from '../errors.js';
 import { BORROW_OUTS } from '../mpc/lut/borrow-chain.js';
 import { BORROWS } from '../mpc/lut/requant.js';
+import type { ShiftRole } from '../model/intops.js';
 
 export const ROLES = ['dealer', 'p1', 'p2'] as const;
 export type Role = (typeof ROLES)[number];
@@ -32,7 +33,13 @@ const RoleSection = z
   })
   .strict();
 
-export const ConfigSchema = z
+export /** secure.borrowOut per requant role, e.g. { "lnCentre": "index" } (SecureOptions.borrowOut; roles left out open the bit). */
+const roleKind = z.enum(BORROW_OUTS).optional();
+const BorrowOutRoles = z
+  .object({ linear: roleKind, score: roleKind, lnCentre: roleKind, lnOut: roleKind, ctx: roleKind, lnInv: roleKind, zinv: roleKind } satisfies Record<ShiftRole, unknown>)
+  .strict();
+
+const ConfigSchema = z
   .object({
     /** PEM of the CA that signs every party certificate (CN = P0, P1, P2). */
     ca: z.string().min(1),
@@ -80,7 +87,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1, refill: true }),
-    secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(BORROWS).optional(), borrowOut: z.enum(BORROW_OUTS).optional() }).strict().default({}),
+    secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(BORROWS).optional(), borrowOut: z.union([z.enum(BORROW_OUTS), BorrowOutRoles]).optional() }).strict().default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })
   .strict();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolBenchReport } from '../../src/bench/protocols.js';
+import { borrowOutKind } from '../../src/cli/output.js';
 import { runCli } from './run-cli.js';
 
 describe('lutmpc bench protocols', () => {
@@ -35,9 +36,16 @@ describe('lutmpc bench protocols', () => {
   it('an unknown last borrow opening is a clear error, before any work (bench bert, infer)', async () => {
     const b = await runCli(['bench', 'bert', '--borrow-out', 'byte']);
     expect(b.exitCode).toBe(1);
-    expect(b.stderr).toMatch(/--borrow-out must be bit or index \(got 'byte'\)/);
-    const i = await runCli(['infer', '--model', '/nonexistent', '--text', 'hi', '--borrow-out', 'auto']);
+    expect(b.stderr).toMatch(/--borrow-out must be bit, index or ROLE=bit\|index,\.\.\. with ROLE one of linear, score, lnCentre, lnOut, ctx, lnInv, zinv \(got 'byte'\)/);
+    const i = await runCli(['infer', '--model', '/nonexistent', '--text', 'hi', '--borrow-out', 'lnCenter=index']);
     expect(i.exitCode).toBe(1);
-    expect(i.stderr).toMatch(/--borrow-out must be bit or index \(got 'auto'\)/);
+    expect(i.stderr).toMatch(/--borrow-out must be .* \(got 'lnCenter=index'\)/);
+  });
+
+  it('--borrow-out takes a kind for every role or one per role', () => {
+    expect(borrowOutKind('index')).toBe('index');
+    expect(borrowOutKind('score=index,lnCentre=bit')).toEqual({ score: 'index', lnCentre: 'bit' });
+    expect(borrowOutKind(undefined)).toBeUndefined();
+    for (const bad of ['score=byte', 'score', 'score=index=bit', 'score=index,', '']) expect(() => borrowOutKind(bad)).toThrow(RangeError);
   });
 });

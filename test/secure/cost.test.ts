@@ -2,7 +2,8 @@
  * The declared cost of the whole secure forward (cost.ts, a formula of the
  * shapes) equals the measured counters exactly, per label and phase, at
  * chunks 8 and 12, with the default (select) and the chain borrow, with the
- * last borrow or the index opened (borrowOut); the logits stay exact.
+ * last borrow or the index opened (borrowOut: everywhere, per role, and
+ * the default that opens the LayerNorm centre's index); the logits stay exact.
  */
 import { describe, expect, it } from 'vitest';
 import type { Borrow } from '../../src/mpc/lut/requant.js';
@@ -11,6 +12,7 @@ import { getKernels } from '../../src/kernels/loader.js';
 import { IntBert } from '../../src/model/int-bert.js';
 import { InProcessSecure } from '../../src/secure/inprocess.js';
 import { LABELS, secureForwardCost } from '../../src/secure/cost.js';
+import type { BorrowOutPlan } from '../../src/secure/forward.js';
 import { publicShape } from '../../src/secure/session.js';
 import { compileRandom, idsOfLength } from './helpers.js';
 
@@ -20,7 +22,9 @@ describe.each([
   { o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 33 }, T: 4, chunk: 8, borrow: 'chain' as Borrow },
   { o: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 34 }, T: 4, chunk: 8, borrowOut: 'index' as BorrowOut },
   { o: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 35 }, T: 3, chunk: 8, borrow: 'chain' as Borrow, borrowOut: 'index' as BorrowOut },
-])('declared cost, %o', ({ o, T, chunk, borrow, borrowOut }: { o: Parameters<typeof compileRandom>[0]; T: number; chunk: number; borrow?: Borrow; borrowOut?: BorrowOut }) => {
+  { o: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 36 }, T: 4, chunk: 8, borrowOut: 'bit' as BorrowOut },
+  { o: { layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 37 }, T: 3, chunk: 8, borrowOut: { score: 'index', ctx: 'index', lnInv: 'index' } as BorrowOutPlan },
+])('declared cost, %o', ({ o, T, chunk, borrow, borrowOut }: { o: Parameters<typeof compileRandom>[0]; T: number; chunk: number; borrow?: Borrow; borrowOut?: BorrowOutPlan }) => {
   it('equals the counters of every label (bytes, rounds; online and offline) and the weight setup', async () => {
     const { program } = compileRandom(o);
     const sh = publicShape(program.config);

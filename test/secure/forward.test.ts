@@ -8,11 +8,11 @@ import { getKernels } from '../../src/kernels/loader.js';
 import { IntBert } from '../../src/model/int-bert.js';
 import { InProcessSecure } from '../../src/secure/inprocess.js';
 import { compileRandom, idsOfLength } from './helpers.js';
-import { FormatError } from '../../src/errors.js';
+import { FormatError, ShapeError } from '../../src/errors.js';
 import { SHIFT_CAPS, type Requant, type ShiftRole } from '../../src/model/intops.js';
 import type { IntProgram, QLayerNorm } from '../../src/model/program.js';
 import { prepareDealerModel } from '../../src/secure/dealer-model.js';
-import { ROLE_BITS, shiftPlans } from '../../src/secure/forward.js';
+import { borrowOutLabel, DEFAULT_BORROW_OUT, ROLE_BITS, shiftPlans, type BorrowOutPlan } from '../../src/secure/forward.js';
 
 const cases = [
   { name: '2 layers, H 32, 2 heads, FFN 64, 8-bit', o: { layers: 2, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 21 }, Ts: [2, 5, 9] },
@@ -40,12 +40,16 @@ describe.each(cases)('secure forward: $name', ({ o, bits, Ts }) => {
   });
 });
 
-describe("the requants' index opened instead of the last borrow (SecureOptions.borrowOut 'index')", () => {
+describe("the requants' last opening: the index, the bit, or per role (SecureOptions.borrowOut; the default opens the centre's index)", () => {
   const { program } = compileRandom({ layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 16, seed: 26 });
-  it('secure logits equal the integer reference', async () => {
+  it.each<[string, BorrowOutPlan]>([
+    ['index', 'index'],
+    ['bit', 'bit'],
+    ['score and LN out', { score: 'index', lnOut: 'index' }],
+  ])('%s: secure logits equal the integer reference', async (_name, borrowOut) => {
     const ids = idsOfLength(7, program.config.vocabSize, 4242);
     const ref = await new IntBert(program, getKernels()).forward(ids);
-    const s = await InProcessSecure.start(program, 'inproc', {}, { borrowOut: 'index' });
+    const s = await InProcessSecure.start(program, 'inproc', {}, { borrowOut });
     try {
       expect(Array.from((await s.infer(ids)).logits)).toEqual(Array.from(ref.logits));
     } finally {
@@ -128,13 +132,29 @@ describe('public shift caps (intops SHIFT_CAPS: the engine reads the low P(n) âˆ
     expect(Object.fromEntries(Object.entries(plans).map(([r, p]) => [r, p.zeroLow]))).toEqual({ linear: 8, score: 8, lnCentre: 4, lnOut: 8, ctx: 0, lnInv: 5, zinv: 5 });
     for (const r of Object.keys(SHIFT_CAPS) as ShiftRole[]) expect(plans[r].zeroLow).toBe(32 - ROLE_BITS[r] - SHIFT_CAPS[r]);
     // Links: two (of the 16-bit caps, and of the centre's 20 bits), three for the context, one for the 12-bit
-    // reciprocals; by default equal splits (the cheapest with the last borrow opened as a bit).
-    expect([plans.linear.chunk, plans.lnCentre.chunk, plans.ctx.chunk, plans.zinv.chunk]).toEqual([[8, 8], [10, 10], [8, 8, 8], [15]]);
-    expect(new Set(Object.values(plans).map((p) => p.borrowOut))).toEqual(new Set(['bit']));
+    // reciprocals; equal splits where the last borrow opens as a bit (the cheapest then). By default
+    // (DEFAULT_BORROW_OUT) the centre opens its index, on the split cheapest for that.
+    expect([plans.linear.chunk, plans.lnCentre.chunk, plans.ctx.chunk, plans.zinv.chunk]).toEqual([[8, 8], [12, 8], [8, 8, 8], [15]]);
+    expect(Object.fromEntries(Object.entries(plans).map(([r, p]) => [r, p.borrowOut]))).toEqual({ linear: 'bit', score: 'bit', lnCentre: 'index', lnOut: 'bit', ctx: 'bit', lnInv: 'bit', zinv: 'bit' });
+    const bit = shiftPlans({ borrowOut: 'bit' });
+    expect([bit.linear.chunk, bit.lnCentre.chunk, bit.ctx.chunk, bit.zinv.chunk]).toEqual([[8, 8], [10, 10], [8, 8, 8], [15]]);
+    expect(new Set(Object.values(bit).map((p) => p.borrowOut))).toEqual(new Set(['bit']));
     // 'index': the index opened where that deals fewer bytes, each split re-chosen for it.
     const index = shiftPlans({ borrowOut: 'index' });
     expect([index.linear.chunk, index.lnCentre.chunk, index.ctx.chunk, index.zinv.chunk]).toEqual([[10, 6], [12, 8], [8, 8, 8], [15]]);
     expect([index.linear.borrowOut, index.lnCentre.borrowOut, index.ctx.borrowOut, index.zinv.borrowOut]).toEqual(['index', 'index', 'index', 'bit']);
+    // Per role: the roles named as asked, the others the bit.
+    const some = shiftPlans({ borrowOut: { score: 'index', zinv: 'index' } });
+    expect(Object.fromEntries(Object.entries(some).map(([r, p]) => [r, p.borrowOut]))).toEqual({ linear: 'bit', score: 'index', lnCentre: 'bit', lnOut: 'bit', ctx: 'bit', lnInv: 'bit', zinv: 'bit' });
+    expect([some.score.chunk, some.lnCentre.chunk]).toEqual([[10, 6], [10, 10]]);
+  });
+
+  it('a borrowOut plan with an unknown role or kind is a ShapeError naming it', () => {
+    expect(() => shiftPlans({ borrowOut: { lnCenter: 'index' } as unknown as BorrowOutPlan })).toThrow(/borrowOut: 'lnCenter' is not a requant role \(linear, score, lnCentre/);
+    expect(() => shiftPlans({ borrowOut: { score: 'byte' } as unknown as BorrowOutPlan })).toThrow(/borrowOut of score: 'byte' is not bit or index/);
+    expect(() => shiftPlans({ borrowOut: 'byte' as unknown as BorrowOutPlan })).toThrow(ShapeError);
+    expect(borrowOutLabel(DEFAULT_BORROW_OUT)).toBe('lnCentre=index');
+    expect(borrowOutLabel({ ctx: 'bit' })).toBe('bit');
   });
 
   it.each(Object.keys(SHIFT_CAPS) as ShiftRole[])('a %s shift above its cap is a FormatError naming it, before any party starts', (role) => {

@@ -31,6 +31,9 @@ describe('serve configuration', () => {
     expect(parseConfig({ ...good(), secure: { borrowOut: 'index' } }, 'serve.json', '/tmp').secure).toEqual({ borrowOut: 'index' });
     expect(() => parseConfig({ ...good(), secure: { borrow: 'fast' } }, 'serve.json', '/tmp')).toThrow(/secure\.borrow: /);
     expect(() => parseConfig({ ...good(), secure: { borrowOut: 'byte' } }, 'serve.json', '/tmp')).toThrow(/secure\.borrowOut: /);
+    expect(parseConfig({ ...good(), secure: { borrowOut: { lnCentre: 'index', score: 'bit' } } }, 'serve.json', '/tmp').secure).toEqual({ borrowOut: { lnCentre: 'index', score: 'bit' } });
+    expect(() => parseConfig({ ...good(), secure: { borrowOut: { lnCenter: 'index' } } }, 'serve.json', '/tmp')).toThrow(/secure\.borrowOut/);
+    expect(() => parseConfig({ ...good(), secure: { borrowOut: { score: 'byte' } } }, 'serve.json', '/tmp')).toThrow(/secure\.borrowOut/);
   });
 
   it('lists every problem with its path', () => {
