@@ -10,7 +10,8 @@
  * chunk 8 (chains, borrow-chain.ts, but for the context)
  *   rL = 3  linear (embedding, q/k/v, proj, FFN, pooler), score, LN out:
  *           cap 16, 2 links of 8
- *   rC = 3  LN centre: cap 20, 2 links of 10
+ *   rC = 3  LN centre: cap 20, 2 links (12 + 8 opening its index, the
+ *           default DEFAULT_BORROW_OUT; 10 + 10 with the bit)
  *   rX = 3  context (E·V)·(1/Z): cap 24, 3 chunks, carry select (default
  *           borrow; 2 rounds, borrow-select.ts); `borrow: 'chain'`: 4
  *   r12 = 2 the 12-bit reciprocals (LN inverse sqrt, softmax 1/Z): cap 15, 1 link
