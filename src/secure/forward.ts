@@ -153,9 +153,10 @@ export type BorrowOutPlan = BorrowOut | Readonly<Partial<Record<ShiftRole, Borro
  * centre's three (d, d·ρ, 2^k·d²) save 2432 of 6528 offline bytes per
  * element, 1390 offline bytes per online byte; the two-output roles (score,
  * LN out) save 1081 and the one-output ones about 500. At BERT-base the
- * centre alone takes 58.7 → 52.8 GB offline for 259.3 → 263.5 MB online,
- * which keeps the online bytes 30× under the CrypTen baseline (issue 8);
- * every role ('index') gives 35.1 GB and 290.5 MB (27.6×).
+ * centre alone takes 58.7 → 53.2 GB offline for 259.3 → 263.3 MB online
+ * (measured), which keeps the online bytes 30× under the CrypTen baseline
+ * (issue 8: 30.4×; the scores too would give 29.9×); every role ('index')
+ * gives 35.1 GB and 290.5 MB (27.6×).
  */
 export const DEFAULT_BORROW_OUT: Readonly<Partial<Record<ShiftRole, BorrowOut>>> = Object.freeze({ lnCentre: 'index' });
 

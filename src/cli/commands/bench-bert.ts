@@ -43,7 +43,7 @@ export function registerBenchBert(bench: Command): void {
     .option('--bits <spec>', 'weight bits: 8, mixed, NAME=8|4|1,...', '8')
     .option('--chunk <bits>', 'widest borrow chunk of the 8-bit requants, 1…15: sets the links (rounds) of each shift (8: 2 for the 16-bit caps, 3 for the context\'s 24 bits; 12: 2 everywhere), each split the cheapest', '8')
     .option('--borrow <kind>', 'borrow protocol of the requants with 3–5 chunks (the context requant at chunk 8): select (default, 2 rounds, twice the table reads) or chain (one round per chunk)')
-    .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (one bit, output tables over 2^(n+1) entries), index (the n-bit index where that deals fewer bytes, tables over 2^n: 40 % fewer offline bytes at BERT-base for 12 % more online bytes) or per role ROLE=bit|index,... (default lnCentre=index: 10 % fewer offline bytes for 1.6 % more online)")
+    .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (one bit, output tables over 2^(n+1) entries), index (the n-bit index where that deals fewer bytes, tables over 2^n: 40 % fewer offline bytes at BERT-base for 12 % more online bytes) or per role ROLE=bit|index,... (default lnCentre=index: 9 % fewer offline bytes at BERT-base for 1.5 % more online)")
     .option('--parties <kind>', 'tcp (three processes) or inproc (one process)', 'tcp')
     .option('--stream <mode>', 'auto, on or off: alternate offline/online per segment (needed when the offline material exceeds memory)', 'auto')
     .option('--calib-sentences <n>', 'random calibration sequences', '2')

@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
     .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8 default; 12 = 2 chunks, more offline bytes)')
     .option('--borrow <kind>', 'borrow protocol of the requants with 3–5 chunks (the context requant at chunk 8): select (default, 2 rounds, twice the table reads) or chain (one round per chunk)')
-    .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (one bit, output tables over 2^(n+1) entries), index (the n-bit index where that deals fewer bytes, tables over 2^n: 40 % fewer offline bytes at BERT-base for 12 % more online bytes) or per role ROLE=bit|index,... (default lnCentre=index: 10 % fewer offline bytes for 1.6 % more online)")
+    .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (one bit, output tables over 2^(n+1) entries), index (the n-bit index where that deals fewer bytes, tables over 2^n: 40 % fewer offline bytes at BERT-base for 12 % more online bytes) or per role ROLE=bit|index,... (default lnCentre=index: 9 % fewer offline bytes at BERT-base for 1.5 % more online)")
     .option('--timeout-ms <ms>', 'longest wait for one message', '120000')
     .option('--json', 'print the report as JSON')
     .action((o: InferCliOptions) =>
