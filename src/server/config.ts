@@ -33,13 +33,13 @@ const RoleSection = z
   })
   .strict();
 
-export /** secure.borrowOut per requant role, e.g. { "lnCentre": "index" } (SecureOptions.borrowOut; roles left out open the bit). */
+/** secure.borrowOut per requant role, e.g. { "lnCentre": "index" } (SecureOptions.borrowOut; roles left out open the bit). */
 const roleKind = z.enum(BORROW_OUTS).optional();
 const BorrowOutRoles = z
   .object({ linear: roleKind, score: roleKind, lnCentre: roleKind, lnOut: roleKind, ctx: roleKind, lnInv: roleKind, zinv: roleKind } satisfies Record<ShiftRole, unknown>)
   .strict();
 
-const ConfigSchema = z
+export const ConfigSchema = z
   .object({
     /** PEM of the CA that signs every party certificate (CN = P0, P1, P2). */
     ca: z.string().min(1),
