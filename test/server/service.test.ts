@@ -165,3 +165,23 @@ describe('secure inference service (three roles in one process)', () => {
     expect((await rawRequest(s.p2Url, ca, 'GET', '/health')).status).toBe(200);
   }, 60_000);
 });
+
+describe("the deployment's secure options travel from the dealer to P1 and P2 (config secure.borrowOut per role)", () => {
+  it('a per-role last opening gives the reference logits', async () => {
+    const model = tinyModel(7);
+    const s = await localDeployment(model, { secure: { borrowOut: { score: 'index', lnOut: 'index' } } });
+    const roles = await startLocalInProcess(s, { program: model.program, logger: quietLog, tickMs: 100 });
+    const ca = fs.readFileSync(s.ca);
+    const client = new Client({ p1: s.p1Url, p2: s.p2Url, token: s.token, ca, model: 'tiny' });
+    try {
+      await Promise.all([waitReady(s.p0Url, ca, 20_000), waitReady(s.p1Url, ca, 20_000)]);
+      const r = await client.classify(TEXTS[1]!);
+      expect(r.logits).toEqual(await model.reference(model.encode(TEXTS[1]!)));
+    } finally {
+      client.close();
+      await Promise.all(Object.values(roles).map((h) => h.close(1000)));
+      fs.rmSync(s.dir, { recursive: true, force: true });
+      fs.rmSync(model.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
