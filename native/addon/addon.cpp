@@ -321,6 +321,25 @@ Napi::Value PrgFill(const Napi::CallbackInfo& info) {
                            out.object, len <= kInlineBytes);
 }
 
+// prgMix(key, iv, op, l, data) -> Promise<data>: data[i] = data[i] − ks[i] (op 'sub') or data[i] ⊕ ks[i]
+// ('xor') in place, with ks the AES-CTR keystream (key, iv) read as an array of Z_2^l (l in 8/16/32/64).
+Napi::Value PrgMix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string opn = op_name(info[2]);
+  const std::string fn = "prgMix(" + opn + ")";
+  std::array<std::uint8_t, 16> k, c;
+  key_iv(env, info, fn, k, c);
+  if (opn != "sub" && opn != "xor") range_error(env, fn + ": op must be 'sub' or 'xor'");
+  const int l = ring_bits(env, info[3], fn, false);
+  if (l == 1) range_error(env, fn + ": ring Z_2^1 has no byte-element keystream layout (use l = 8, 16, 32 or 64)");
+  View d = ring_array(env, info[4], fn, "data", l);
+  std::uint8_t* pd = static_cast<std::uint8_t*>(d.data);
+  const std::size_t eb = d.elemBytes, len = d.length * d.elemBytes;
+  const bool x = opn == "xor";
+  return KernelWorker::run(env, "lutmpc.prgMix", [=] { lutmpc::aes128_ctr_mix(k.data(), c.data(), eb, x, pd, len); }, {d.object},
+                           d.object, len <= kInlineBytes);
+}
+
 // prgGather(key, iv, l, bits, idx, out?) -> Promise<out>: out[i] = element (i << bits) + (idx[i] mod 2^bits)
 // of the AES-CTR keystream (key, iv) read as an array of Z_2^l (l in 8/16/32/64).
 Napi::Value PrgGather(const Napi::CallbackInfo& info) {
@@ -566,6 +585,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rotateTables", Napi::Function::New(env, RotateTables, "rotateTables"));
   exports.Set("prgFill", Napi::Function::New(env, PrgFill, "prgFill"));
   exports.Set("prgGather", Napi::Function::New(env, PrgGather, "prgGather"));
+  exports.Set("prgMix", Napi::Function::New(env, PrgMix, "prgMix"));
   exports.Set("bitLinkGather", Napi::Function::New(env, BitLinkGather, "bitLinkGather"));
   exports.Set("prgBitLinkGather", Napi::Function::New(env, PrgBitLinkGather, "prgBitLinkGather"));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));

@@ -67,6 +67,33 @@ int main() {
       }
       impls.push_back(aes_impl_name());
     }
+  // aes128_ctr_mix = keystream expansion, then an element-wise sub or xor in place.
+  for (int aes = 0; aes <= (detected_aesni() ? 1 : 0); ++aes) {
+    set_aesni(aes == 1);
+    for (unsigned threads : {1u, 2u}) {
+      set_num_threads(threads);
+      for (std::size_t eb : {std::size_t{1}, std::size_t{2}, std::size_t{4}, std::size_t{8}})
+        for (std::size_t len : {std::size_t{0}, eb, std::size_t{24}, std::size_t{4096 + 8}, std::size_t{(5 << 18) + 40}})
+          for (bool x : {false, true}) {
+            std::vector<std::uint8_t> k2(16), iv2(16);
+            for (auto& b : k2) b = static_cast<std::uint8_t>(th::rnd());
+            for (auto& b : iv2) b = 0xff;  // the counter wraps at once
+            std::vector<std::uint8_t> data(len), ks(len);
+            for (auto& b : data) b = static_cast<std::uint8_t>(th::rnd());
+            aes128_ctr_keystream(k2.data(), iv2.data(), ks.data(), len);
+            std::vector<std::uint8_t> want(data);
+            for (std::size_t i = 0; i < len; i += eb) {
+              std::uint64_t a = 0, b = 0;
+              std::memcpy(&a, &want[i], eb);
+              std::memcpy(&b, &ks[i], eb);
+              a = x ? (a ^ b) : (a - b);
+              std::memcpy(&want[i], &a, eb);
+            }
+            aes128_ctr_mix(k2.data(), iv2.data(), eb, x, data.data(), len);
+            CHECK_MSG(data == want, "mix eb %zu len %zu xor %d threads %u aesni %d", eb, len, int(x), threads, aes);
+          }
+    }
+  }
   // aes128_ctr_gather = full keystream expansion, then one entry per element.
   for (int aes = 0; aes <= (detected_aesni() ? 1 : 0); ++aes) {
     set_aesni(aes == 1);

@@ -8,7 +8,8 @@
  *   - GEMM mod 2^64 at 128×768×768 (GMAC/s);
  *   - ±1 GEMM mod 2^32 at 128×768×3072 (GMAC/s, one "MAC" = one ±x term);
  *   - PRG (AES-128-CTR) GB/s and the ratio to node:crypto 'aes-128-ctr' on
- *     the same byte count;
+ *     the same byte count; the dealer's correction pass (prgMix) against a
+ *     keystream fill followed by a subtraction;
  *   - gatherShared / gatherPerElement / prgGather elements/s (8-bit indices, 128×3072).
  *
  * Peak formula: peak GMAC/s = cores × int32 SIMD lanes × clock GHz, i.e. one
@@ -82,6 +83,12 @@ export interface KernelBenchReport {
     nodeCrypto: Timing & { gbPerSec: number };
     /** backend GB/s ÷ node:crypto GB/s. */
     ratio: number;
+    /**
+     * The dealer's table correction (value −= keystream, Z_2^32, same bytes):
+     * the fused native pass against the keystream into a buffer then a
+     * subtraction (how PrgStream.mixInto worked before prgMix).
+     */
+    mix: { fused: Timing & { gbPerSec: number }; fillThenSub: Timing & { gbPerSec: number }; ratio: number };
   };
   gather: { kind: 'shared' | 'perElement' | 'prg'; bits: number; elements: number; tableEntryBits: number; backend: Timing & { elementsPerSec: number } }[];
 }
@@ -211,11 +218,19 @@ export async function benchKernels(opts: KernelBenchOptions = {}): Promise<Kerne
       }
     }, fast);
     const gb = bytes / t.ms / 1e6, gbn = bytes / tn.ms / 1e6;
+    const data = new Uint32Array(bytes / 4);
+    const tm = await time('prgMix sub', () => K.prgMix(key, iv, 'sub', 32, data), fast);
+    const tf = await time('prgFill + binary sub', async () => {
+      const ks = await K.prgFill(key, iv, out);
+      K.binary('sub', 32, data, new Uint32Array(ks.buffer, ks.byteOffset, bytes / 4), data);
+    }, fast);
+    const gm = bytes / tm.ms / 1e6, gf = bytes / tf.ms / 1e6;
     report.prg = {
       bytes,
       backend: { ...t, gbPerSec: round(gb) },
       nodeCrypto: { ...tn, gbPerSec: round(gbn) },
       ratio: round(gb / gbn, 2),
+      mix: { fused: { ...tm, gbPerSec: round(gm) }, fillThenSub: { ...tf, gbPerSec: round(gf) }, ratio: round(gm / gf, 2) },
     };
   }
 

@@ -59,6 +59,7 @@ export interface NativeAddon {
   rotateTables(table: RingArray, bits: number, rot: Uint32Array, channels: number, blocks: boolean, pairShift: number, out?: RingArray): Promise<RingArray>;
   prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
   prgGather(key: Uint8Array, iv: Uint8Array, l: number, bits: number, idx: RingArray, out?: RingArray): Promise<RingArray>;
+  prgMix(key: Uint8Array, iv: Uint8Array, op: string, l: number, data: RingArray): Promise<RingArray>;
   bitLinkGather(tables: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u: Uint8Array | null, out?: Uint8Array): Promise<Uint8Array>;
   prgBitLinkGather(key: Uint8Array, iv: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u: Uint8Array | null, out?: Uint8Array): Promise<Uint8Array>;
   /** madvise(MADV_HUGEPAGE) on the 2 MiB-aligned interior of a fresh buffer; bytes advised. */
@@ -181,6 +182,7 @@ export function wrapAddon(A: NativeAddon, name: 'cpu' | 'cuda', detail: () => st
     rotateTables: async <L extends RingBits>(table: RingArrayOf<L>, bits: number, rot: Uint32Array, channels: number, blocks: boolean, pairShift: 0 | 1, out?: RingArrayOf<L>) =>
       (await A.rotateTables(table, bits, rot, channels, blocks, pairShift, out)) as RingArrayOf<L>,
     prgFill: async (key: Uint8Array, iv: Uint8Array, out: Uint8Array) => A.prgFill(key, iv, out),
+    prgMix: async <L extends RingBits>(key: Uint8Array, iv: Uint8Array, op: 'sub' | 'xor', l: L, data: RingArrayOf<L>) => (await A.prgMix(key, iv, op, l, data)) as RingArrayOf<L>,
     prgGather: async <L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>) =>
       (await A.prgGather(key, iv, l, bits, idx, out)) as RingArrayOf<L>,
     bitLinkGather: async (tables: Uint8Array, byteBits: number, m: Uint32Array, off: number, c: number, u?: Uint8Array, out?: Uint8Array) =>

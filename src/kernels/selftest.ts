@@ -115,6 +115,10 @@ export async function selftest(kernels: Kernels = getKernels()): Promise<Selftes
     const bits = l === 8 ? 12 : 4;
     const idx = randomRing(16, 3001);
     await record(`prgGather l=${l}`, async () => sameArray(await kernels.prgGather(key, iv, l, bits, idx), await ref.prgGather(key, iv, l, bits, idx)));
+    const data = randomRing(l, 300_001);
+    for (const op of ['sub', 'xor'] as const) {
+      await record(`prgMix ${op} l=${l}`, async () => sameArray(await kernels.prgMix(key, iv, op, l, data.slice() as never), await ref.prgMix(key, iv, op, l, data.slice() as never)));
+    }
   }
   {
     // Borrow-chain links (requant): stored and keystream bit tables, with and without borrow-in bits.

@@ -333,6 +333,20 @@ async function prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promis
   return out;
 }
 
+async function prgMix<L extends RingBits>(key: Uint8Array, iv: Uint8Array, op: 'sub' | 'xor', l: L, data: RingArrayOf<L>): Promise<RingArrayOf<L>> {
+  const fn = `prgMix(${String(op)})`;
+  checkBytes(fn, 'key', key, 16);
+  checkBytes(fn, 'iv', iv, 16);
+  if (op !== 'sub' && op !== 'xor') throw new RangeError(`${fn}: op must be 'sub' or 'xor'`);
+  if (l === 1) throw new RangeError(`${fn}: ring Z_2^1 has no byte-element keystream layout (use l = 8, 16, 32 or 64)`);
+  checkRingBits(fn, l);
+  checkRingArray(fn, 'data', l, data);
+  // The definition: the keystream as an array of Z_2^l, then the element-wise op.
+  const ks = allocRing(l, data.length);
+  await prgFill(key, iv, new Uint8Array(ks.buffer, ks.byteOffset, ks.byteLength));
+  return binary(op, l, data, ks, data);
+}
+
 async function prgGather<L extends RingBits>(key: Uint8Array, iv: Uint8Array, l: L, bits: number, idx: RingArray, out?: RingArrayOf<L>): Promise<RingArrayOf<L>> {
   const fn = 'prgGather';
   checkBytes(fn, 'key', key, 16);
@@ -403,6 +417,7 @@ export const tsKernels: Kernels = {
   gatherPerElement,
   rotateTables,
   prgFill,
+  prgMix,
   prgGather,
   bitLinkGather,
   prgBitLinkGather,

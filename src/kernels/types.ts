@@ -107,6 +107,14 @@ export interface Kernels {
    */
   prgFill(key: Uint8Array, iv: Uint8Array, out: Uint8Array): Promise<Uint8Array>;
   /**
+   * In place, data[i] = data[i] − ks[i] ('sub') or data[i] ⊕ ks[i] ('xor'),
+   * with ks the keystream of (key, iv) read as an array of Z_2^l (l ≥ 8,
+   * little-endian). Equals `prgFill` into data.length elements followed by
+   * `binary(op)`, in one pass and without the keystream buffer (the
+   * dealer's correction of a table against P1's pseudo-random share).
+   */
+  prgMix<L extends RingBits>(key: Uint8Array, iv: Uint8Array, op: 'sub' | 'xor', l: L, data: RingArrayOf<L>): Promise<RingArrayOf<L>>;
+  /**
    * Per-element reads of the keystream of (key, iv) seen as an array of
    * Z_2^l (l ≥ 8, little-endian) laid out like per-element tables:
    * out[i] = element i·2^bits + (idx[i] mod 2^bits). Equals `prgFill` over

@@ -15,12 +15,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { allocRing, ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
 import type { PrgRef } from './material.js';
-import { bytesOf, kernels, reduceBits, ringView } from './ring.js';
+import { bytesOf, kernels, reduceBits } from './ring.js';
 
 export const SEED_BYTES = 16;
-
-/** Keystream bytes expanded per step of `mixInto` (a multiple of the 16-byte block). */
-export const PRG_CHUNK_BYTES = 8 << 20;
 
 /** A fresh 128-bit seed from the OS CSPRNG. */
 export function freshSeed(): Uint8Array {
@@ -94,24 +91,16 @@ export class PrgStream {
    * array of the value's size. The dealer's corrections of large tables
    * are made this way: a fresh array of that size costs a page fault and a
    * zeroed page per 4 KB, which was the dealer's largest offline cost.
-   * The keystream is expanded in chunks of PRG_CHUNK_BYTES into one
-   * scratch array per call (calls may interleave at their awaits).
+   * One native pass (Kernels.prgMix) expands the keystream block by block
+   * in cache and mixes it in, off the event loop: no keystream buffer and
+   * no second pass over the value.
    */
   async mixInto(l: RingBits, value: RingArray, xor = false): Promise<RingArray> {
     if (l === 1) throw new RangeError('PrgStream.mixInto: Z_2^1 draws are reduced per byte; use ring()');
     const bytes = bytesOf(value);
     if (bytes.byteLength !== value.length * ringBytes(l)) throw new RangeError(`PrgStream.mixInto: a ${value.length}-element array is not stored in Z_2^${l}`);
-    const first = this.pos;
-    this.reserve(bytes.byteLength);
-    const k = kernels();
-    const scratch = new Uint8Array(Math.min(PRG_CHUNK_BYTES, bytes.byteLength));
-    for (let off = 0; off < bytes.byteLength; off += PRG_CHUNK_BYTES) {
-      const len = Math.min(PRG_CHUNK_BYTES, bytes.byteLength - off);
-      const ks = await k.prgFill(this.key, this.counterBlock(first + BigInt(off / 16)), scratch.subarray(0, len));
-      const e = len / ringBytes(l);
-      const v = ringView(l, bytes, off, e);
-      k.binary(xor ? 'xor' : 'sub', l, v as never, ringView(l, ks, 0, e) as never, v as never);
-    }
+    const iv = this.reserve(bytes.byteLength);
+    if (value.length > 0) await kernels().prgMix(this.key, iv, xor ? 'xor' : 'sub', l, value as never);
     return value;
   }
 

@@ -8,7 +8,7 @@ import { ProtocolError } from '../../src/errors.js';
 import { inprocCluster } from '../../src/mpc/cluster.js';
 import { Offline } from '../../src/mpc/dealer.js';
 import { DiskStore, MemoryStore } from '../../src/mpc/material.js';
-import { PRG_CHUNK_BYTES, PrgStream, tagNonce } from '../../src/mpc/prg.js';
+import { PrgStream, tagNonce } from '../../src/mpc/prg.js';
 import * as R from '../../src/mpc/ring.js';
 import type { RingBits } from '../../src/kernels/types.js';
 import { inRound } from '../../src/mpc/round.js';
@@ -44,10 +44,11 @@ describe('PrgStream', () => {
     expect(await s.ring(16, 3)).toBeInstanceOf(Uint16Array);
   });
 
-  it('mixInto subtracts (or XORs) the same keystream ring() draws, across chunk boundaries, and keeps the position', async () => {
+  it('mixInto subtracts (or XORs) the same keystream ring() draws, across the native pass\'s ranges, and keeps the position', async () => {
     const key = new Uint8Array(16).fill(9);
-    // One size under a chunk, one over two chunks with a ragged tail (bytes not a multiple of 16).
-    const cases: [RingBits, number][] = [[8, 1001], [16, 77], [32, PRG_CHUNK_BYTES / 4 * 2 + 3], [64, 5]];
+    // Small sizes with ragged tails (bytes not a multiple of 16), and ones over several of the
+    // kernel's parallel ranges (2^14 blocks each) and its 4 KiB batches, also with a ragged tail.
+    const cases: [RingBits, number][] = [[8, 1001], [16, 77], [32, (5 << 18) / 4 + 3], [64, 5], [64, (3 << 18) / 8 + 1], [8, 0]];
     for (const [l, n] of cases) {
       for (const xor of [false, true]) {
         const value = randRing(l, n);

@@ -3,7 +3,8 @@
  * bit: several keys and ivs, lengths that are not multiples of 16, counter
  * carries across the 64-bit boundary and the 128-bit wrap, large outputs that
  * take the multithreaded path, and every implementation (VAES, AES-NI,
- * portable) this CPU can run.
+ * portable) this CPU can run. prgGather and prgMix equal the keystream
+ * followed by their gather or element-wise op.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,47 @@ describe.skipIf(!nativeAvailable)('native prgGather = keystream expansion + per-
     await expect(native.prgGather(key, iv, 32, 25, new Uint8Array(3))).rejects.toThrow(/bits=25 is out of range/);
     await expect(native.prgGather(key, iv, 32, 4, new Uint8Array(3), new Uint32Array(2))).rejects.toThrow(/'out'/);
     await expect(tsKernels.prgGather(key, iv, 1 as never, 4, new Uint8Array(3))).rejects.toThrow(/Z_2\^1/);
+  });
+});
+
+describe.skipIf(!nativeAvailable)('native prgMix = keystream expansion + element-wise sub or xor, in place', () => {
+  afterAll(restoreConfig);
+
+  const ringOf = (l: 8 | 16 | 32 | 64, b: Uint8Array): Uint8Array | Uint16Array | Uint32Array | BigUint64Array =>
+    l === 8 ? b : l === 16 ? new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2) : l === 32 ? new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4) : new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8);
+
+  for (const aesni of [false, true]) {
+    it(`every ring, both ops, lengths across blocks, batches and threads, counter carries (aesni=${aesni})`, async () => {
+      addon.configure({ aesni });
+      for (const l of [8, 16, 32, 64] as const) {
+        for (const bytes of [0, l / 8, 16, 24, 4096 + 8, (5 << 18) + 40]) {
+          for (const op of ['sub', 'xor'] as const) {
+            const key = randomBytes(16), iv = hex(IVS[bytes % 3 === 0 ? 3 : 2]!);
+            const data = ringOf(l, new Uint8Array(randomBytes(bytes)));
+            const ks = new Uint8Array(bytes);
+            await native.prgFill(key, iv, ks);
+            const want = tsKernels.binary(op, l, data.slice() as never, ringOf(l, ks) as never);
+            const copy = data.slice();
+            const got = await native.prgMix(key, iv, op, l, copy as never);
+            expect(got, 'in place').toBe(copy);
+            expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `l=${l} bytes=${bytes} ${op}`).toBe(true);
+            const oracle = await tsKernels.prgMix(key, iv, op, l, data.slice() as never);
+            expect(Buffer.from(oracle.buffer, oracle.byteOffset, oracle.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
+          }
+        }
+      }
+      restoreConfig();
+    });
+  }
+
+  it('rejects bad arguments with the argument named', async () => {
+    const key = randomBytes(16), iv = randomBytes(16);
+    await expect(native.prgMix(key.subarray(0, 8), iv, 'sub', 32, new Uint32Array(3))).rejects.toThrow(/'key' must be 16 bytes/);
+    await expect(native.prgMix(key, iv, 'add' as never, 32, new Uint32Array(3))).rejects.toThrow(/op must be 'sub' or 'xor'/);
+    await expect(native.prgMix(key, iv, 'sub', 1 as never, new Uint8Array(3) as never)).rejects.toThrow(/Z_2\^1/);
+    await expect(native.prgMix(key, iv, 'sub', 32, new Uint16Array(3) as never)).rejects.toThrow(/'data'/);
+    await expect(tsKernels.prgMix(key, iv, 'add' as never, 32, new Uint32Array(3))).rejects.toThrow(/op must be 'sub' or 'xor'/);
+    await expect(tsKernels.prgMix(key, iv, 'sub', 32, new Uint16Array(3) as never)).rejects.toThrow(/'data'/);
   });
 });
 

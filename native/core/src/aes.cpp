@@ -66,6 +66,63 @@ void aes128_ctr_keystream(const std::uint8_t key[16], const std::uint8_t iv[16],
 
 namespace {
 
+/** d[i] = d[i] − k[i] (or d[i] ⊕ k[i]) over n elements of T, unaligned. */
+template <typename T>
+void mix_elements(std::uint8_t* d, const std::uint8_t* k, std::size_t n, bool xor_op) {
+  for (std::size_t i = 0; i < n; ++i) {
+    T a, b;
+    std::memcpy(&a, d + i * sizeof(T), sizeof(T));
+    std::memcpy(&b, k + i * sizeof(T), sizeof(T));
+    a = xor_op ? static_cast<T>(a ^ b) : static_cast<T>(a - b);
+    std::memcpy(d + i * sizeof(T), &a, sizeof(T));
+  }
+}
+
+void mix_bytes(std::size_t elem_bytes, std::uint8_t* d, const std::uint8_t* k, std::size_t bytes, bool xor_op) {
+  switch (elem_bytes) {
+    case 1: return mix_elements<std::uint8_t>(d, k, bytes, xor_op);
+    case 2: return mix_elements<std::uint16_t>(d, k, bytes / 2, xor_op);
+    case 4: return mix_elements<std::uint32_t>(d, k, bytes / 4, xor_op);
+    default: return mix_elements<std::uint64_t>(d, k, bytes / 8, xor_op);
+  }
+}
+
+}  // namespace
+
+void aes128_ctr_mix(const std::uint8_t key[16], const std::uint8_t iv[16], std::size_t elem_bytes, bool xor_op, std::uint8_t* data,
+                    std::size_t len) {
+  if (len == 0) return;
+  detail::AesKey k;
+  detail::aes128_expand(key, k);
+  std::uint64_t hi, lo;
+  detail::load_counter(iv, hi, lo);
+  const BlocksFn fn = pick();
+  const std::size_t full = len / 16;
+  // Each range expands 4 KiB of keystream at a time into L1 and mixes it into data.
+  auto range = [&](std::size_t b, std::size_t e) {
+    constexpr std::size_t kBatch = 256;
+    alignas(64) std::uint8_t ks[16 * kBatch];
+    for (std::size_t b0 = b; b0 < e; b0 += kBatch) {
+      const std::size_t m = std::min(kBatch, e - b0);
+      std::uint64_t l = lo + b0;
+      std::uint64_t h = hi + (l < lo ? 1 : 0);
+      fn(k, h, l, ks, m);
+      mix_bytes(elem_bytes, data + 16 * b0, ks, 16 * m, xor_op);
+    }
+  };
+  if (full >= 2 * kParallelBlocks) parallel_for(full, kParallelBlocks, range);
+  else if (full) range(0, full);
+  if (const std::size_t rest = len % 16) {
+    std::uint64_t l = lo + full;
+    std::uint64_t h = hi + (l < lo ? 1 : 0);
+    std::uint8_t tmp[16];
+    fn(k, h, l, tmp, 1);
+    mix_bytes(elem_bytes, data + 16 * full, tmp, rest, xor_op);
+  }
+}
+
+namespace {
+
 using BlocksAtFn = void (*)(const detail::AesKey&, std::uint64_t, std::uint64_t, const std::uint64_t*, std::uint8_t*, std::size_t);
 
 BlocksAtFn pick_at() {

@@ -15,6 +15,7 @@ function summary(r: KernelBenchReport): string {
   }
   for (const g of r.gemmPm1) lines.push(`±1 gemm mod 2^${g.ring} ${g.m}x${g.k}x${g.n}: ${g.backend.gmacPerSec.toFixed(1)} GMAC/s`);
   lines.push(`prg aes-128-ctr: ${r.prg.backend.gbPerSec.toFixed(2)} GB/s, ${r.prg.ratio.toFixed(2)}x node:crypto (${r.prg.nodeCrypto.gbPerSec.toFixed(2)} GB/s)`);
+  lines.push(`prg mix (value -= keystream): ${r.prg.mix.fused.gbPerSec.toFixed(2)} GB/s fused, ${r.prg.mix.ratio.toFixed(2)}x fill then subtract (${r.prg.mix.fillThenSub.gbPerSec.toFixed(2)} GB/s)`);
   for (const g of r.gather) lines.push(`gather ${g.kind} ${g.bits}-bit index, ${g.elements} elements: ${(g.backend.elementsPerSec / 1e6).toFixed(1)} M elements/s`);
   return lines.join('\n') + '\n';
 }

@@ -28,6 +28,17 @@ void aes128_ctr_gather(const std::uint8_t key[16], const std::uint8_t iv[16], st
 void aes128_ctr_bit_link_gather(const std::uint8_t key[16], const std::uint8_t iv[16], unsigned byte_bits, const std::uint32_t* m,
                                 std::size_t n, unsigned off, unsigned c, const std::uint8_t* u, std::uint8_t* out);
 
+/**
+ * data[0, len) seen as little-endian elem_bytes-wide integers (elem_bytes
+ * in {1, 2, 4, 8}, len a multiple of it) minus, or XOR, the keystream of
+ * (key, iv) read the same way, in place: the dealer's correction of a table
+ * against P1's pseudo-random share. Equals aes128_ctr_keystream into a
+ * buffer of len bytes followed by the element-wise op, in one pass over
+ * data and without the buffer.
+ */
+void aes128_ctr_mix(const std::uint8_t key[16], const std::uint8_t iv[16], std::size_t elem_bytes, bool xor_op, std::uint8_t* data,
+                    std::size_t len);
+
 /** One block with the portable code (test reference). */
 void aes128_encrypt_block_portable(const std::uint8_t key[16], const std::uint8_t in[16], std::uint8_t out[16]);
 
