@@ -40,28 +40,51 @@ const char* aes_impl_name() {
   return "portable";
 }
 
-void aes128_ctr_keystream(const std::uint8_t key[16], const std::uint8_t iv[16], std::uint8_t* out, std::size_t len) {
-  if (len == 0) return;
+namespace {
+
+/** The expanded key, the chosen implementation and the start counter of one (key, iv). */
+struct Ctr {
   detail::AesKey k;
-  detail::aes128_expand(key, k);
+  BlocksFn fn;
   std::uint64_t hi, lo;
-  detail::load_counter(iv, hi, lo);
-  const BlocksFn fn = pick();
+
+  Ctr(const std::uint8_t key[16], const std::uint8_t iv[16]) : fn(pick()) {
+    detail::aes128_expand(key, k);
+    detail::load_counter(iv, hi, lo);
+  }
+
+  /** Keystream blocks b, b + 1, ..., b + n − 1 (counter iv + b, 128-bit add) into out. */
+  void blocks(std::size_t b, std::uint8_t* out, std::size_t n) const {
+    const std::uint64_t l = lo + b;
+    fn(k, hi + (l < lo ? 1 : 0), l, out, n);
+  }
+};
+
+/**
+ * Runs range(b, e) over the len / 16 whole blocks (on the thread pool when
+ * there are many), then tail(block, rest) with the keystream block of a
+ * trailing partial block of rest bytes.
+ */
+template <typename Range, typename Tail>
+void ctr_drive(const Ctr& c, std::size_t len, Range range, Tail tail) {
   const std::size_t full = len / 16;
-  auto range = [&](std::size_t b, std::size_t e) {
-    std::uint64_t l = lo + b;
-    std::uint64_t h = hi + (l < lo ? 1 : 0);
-    fn(k, h, l, out + 16 * b, e - b);
-  };
   if (full >= 2 * kParallelBlocks) parallel_for(full, kParallelBlocks, range);
   else if (full) range(0, full);
   if (const std::size_t rest = len % 16) {
-    std::uint64_t l = lo + full;
-    std::uint64_t h = hi + (l < lo ? 1 : 0);
     std::uint8_t tmp[16];
-    fn(k, h, l, tmp, 1);
-    std::memcpy(out + 16 * full, tmp, rest);
+    c.blocks(full, tmp, 1);
+    tail(tmp, rest);
   }
+}
+
+}  // namespace
+
+void aes128_ctr_keystream(const std::uint8_t key[16], const std::uint8_t iv[16], std::uint8_t* out, std::size_t len) {
+  if (len == 0) return;
+  const Ctr c(key, iv);
+  ctr_drive(
+      c, len, [&](std::size_t b, std::size_t e) { c.blocks(b, out + 16 * b, e - b); },
+      [&](const std::uint8_t* blk, std::size_t rest) { std::memcpy(out + len - rest, blk, rest); });
 }
 
 namespace {
@@ -92,33 +115,20 @@ void mix_bytes(std::size_t elem_bytes, std::uint8_t* d, const std::uint8_t* k, s
 void aes128_ctr_mix(const std::uint8_t key[16], const std::uint8_t iv[16], std::size_t elem_bytes, bool xor_op, std::uint8_t* data,
                     std::size_t len) {
   if (len == 0) return;
-  detail::AesKey k;
-  detail::aes128_expand(key, k);
-  std::uint64_t hi, lo;
-  detail::load_counter(iv, hi, lo);
-  const BlocksFn fn = pick();
-  const std::size_t full = len / 16;
+  const Ctr c(key, iv);
   // Each range expands 4 KiB of keystream at a time into L1 and mixes it into data.
-  auto range = [&](std::size_t b, std::size_t e) {
-    constexpr std::size_t kBatch = 256;
-    alignas(64) std::uint8_t ks[16 * kBatch];
-    for (std::size_t b0 = b; b0 < e; b0 += kBatch) {
-      const std::size_t m = std::min(kBatch, e - b0);
-      std::uint64_t l = lo + b0;
-      std::uint64_t h = hi + (l < lo ? 1 : 0);
-      fn(k, h, l, ks, m);
-      mix_bytes(elem_bytes, data + 16 * b0, ks, 16 * m, xor_op);
-    }
-  };
-  if (full >= 2 * kParallelBlocks) parallel_for(full, kParallelBlocks, range);
-  else if (full) range(0, full);
-  if (const std::size_t rest = len % 16) {
-    std::uint64_t l = lo + full;
-    std::uint64_t h = hi + (l < lo ? 1 : 0);
-    std::uint8_t tmp[16];
-    fn(k, h, l, tmp, 1);
-    mix_bytes(elem_bytes, data + 16 * full, tmp, rest, xor_op);
-  }
+  ctr_drive(
+      c, len,
+      [&](std::size_t b, std::size_t e) {
+        constexpr std::size_t kBatch = 256;
+        alignas(64) std::uint8_t ks[16 * kBatch];
+        for (std::size_t b0 = b; b0 < e; b0 += kBatch) {
+          const std::size_t m = std::min(kBatch, e - b0);
+          c.blocks(b0, ks, m);
+          mix_bytes(elem_bytes, data + 16 * b0, ks, 16 * m, xor_op);
+        }
+      },
+      [&](const std::uint8_t* blk, std::size_t rest) { mix_bytes(elem_bytes, data + len - rest, blk, rest, xor_op); });
 }
 
 namespace {
