@@ -155,8 +155,9 @@ async function timeIt<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 
 export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchReport> {
   const log = o.log ?? (() => undefined);
-  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW, borrowOut: borrowOutLabel(o.borrowOut ?? DEFAULT_BORROW_OUT) };
-  const secureOpts = { chunk: shape.chunk, borrow: shape.borrow, borrowOut: o.borrowOut ?? DEFAULT_BORROW_OUT };
+  const borrowOut = o.borrowOut ?? DEFAULT_BORROW_OUT;
+  const shape = { layers: o.layers ?? 2, hidden: o.hidden ?? 128, heads: o.heads ?? 2, ffn: o.ffn ?? 512, seq: o.seq ?? 32, vocab: o.vocab ?? 30522, labels: o.labels ?? 2, bits: o.bits ?? '8', chunk: o.chunk ?? 8, borrow: o.borrow ?? DEFAULT_BORROW, borrowOut: borrowOutLabel(borrowOut) };
+  const secureOpts = { chunk: shape.chunk, borrow: shape.borrow, borrowOut };
   const cfg: BertConfig = {
     numLayers: shape.layers,
     hidden: shape.hidden,

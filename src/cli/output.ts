@@ -3,10 +3,9 @@
  * decimal strings), human text otherwise, errors as one clear line.
  */
 import { LutmpcError } from '../errors.js';
-import { BORROW_OUTS, type BorrowOut } from '../mpc/lut/borrow-chain.js';
 import { BORROWS, type Borrow } from '../mpc/lut/requant.js';
-import { SHIFT_CAPS, type ShiftRole } from '../model/intops.js';
-import type { BorrowOutPlan } from '../secure/forward.js';
+import { SHIFT_CAPS } from '../model/intops.js';
+import { checkBorrowOut, type BorrowOutPlan } from '../secure/forward.js';
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
@@ -43,15 +42,18 @@ export function borrowKind(v: string | undefined): Borrow | undefined {
  */
 export function borrowOutKind(v: string | undefined): BorrowOutPlan | undefined {
   if (v === undefined) return undefined;
-  const usage = `--borrow-out must be bit, index or ROLE=bit|index,... with ROLE one of ${Object.keys(SHIFT_CAPS).join(', ')}`;
-  if ((BORROW_OUTS as readonly string[]).includes(v)) return v as BorrowOut;
-  const plan: Partial<Record<ShiftRole, BorrowOut>> = {};
-  for (const part of v.split(',')) {
-    const [role, kind, extra] = part.split('=');
-    if (extra !== undefined || role === undefined || !(role in SHIFT_CAPS) || !(BORROW_OUTS as readonly (string | undefined)[]).includes(kind)) throw new RangeError(`${usage} (got '${v}')`);
-    plan[role as ShiftRole] = kind as BorrowOut;
+  const bad = (): RangeError => new RangeError(`--borrow-out must be bit, index or ROLE=bit|index,... with ROLE one of ${Object.keys(SHIFT_CAPS).join(', ')} (got '${v}')`);
+  const pair = (p: string): string[] => {
+    const kv = p.split('=');
+    if (kv.length !== 2) throw bad();
+    return kv;
+  };
+  const plan = (v.includes('=') ? Object.fromEntries(v.split(',').map(pair)) : v) as BorrowOutPlan;
+  try {
+    return checkBorrowOut(plan); // roles and kinds as the forward checks them
+  } catch {
+    throw bad();
   }
-  return plan;
 }
 
 /** Parse an optional positive-integer CLI option, naming it in the error. */
