@@ -174,8 +174,9 @@ function sumRows(rows: Record<string, LabelRow>, setupBytes: number): LabelRow &
 }
 
 /**
- * This project's figures for `--ours FILE`: either this module's SideFigures
- * (`{system, perLabel, total}`), or the secure engine's summary
+ * This project's figures for `--ours FILE`: this module's SideFigures
+ * (`{system, perLabel, total}`), the output of `lutmpc bench bert --json`
+ * (src/bench/bert.ts BertBenchReport), or the secure engine's summary
  * (src/secure/report.ts SecureFigures: bytesOnline, bytesOffline, bytesSetup,
  * rounds, labels{onlineBytes, onlineRounds, offlineBytes}) with optional
  * per-label times `onlineMs`/`offlineMs` (label → ms) beside it.
@@ -193,6 +194,16 @@ export function loadOurs(file: string): SideFigures {
 export function normalizeOurs(raw: unknown, source = 'ours'): SideFigures {
   const o = raw as Record<string, unknown>;
   if (o && typeof o === 'object' && 'perLabel' in o && 'total' in o) return { system: 'lutmpc', ...(o as object) } as SideFigures;
+  // `lutmpc bench bert --json` (BertBenchReport), as `--ours-cmd` runs it or a saved run.
+  const sec = o && typeof o === 'object' ? (o['secure'] as Record<string, unknown> | undefined) : undefined;
+  if (sec && typeof sec === 'object' && typeof sec['perLabel'] === 'object' && sec['perLabel'] !== null) {
+    for (const [l, x] of Object.entries(sec['perLabel'] as Record<string, Record<string, unknown>>)) {
+      for (const f of ['onlineSeconds', 'offlineSeconds', 'onlineBytes', 'offlineBytes', 'onlineRounds']) {
+        if (typeof x?.[f] !== 'number') throw new LutmpcError(`${source}: secure.perLabel.${l}.${f} is not a number (a \`lutmpc bench bert --json\` report has it)`);
+      }
+    }
+    return figuresFromBertBench(raw as BertBenchReport);
+  }
   if (o && typeof o === 'object' && 'labels' in o && 'bytesOnline' in o) {
     const labels = o['labels'] as Record<string, { onlineBytes: number; onlineRounds: number; offlineBytes: number }>;
     const on = (o['onlineMs'] ?? {}) as Record<string, number>;
@@ -214,7 +225,7 @@ export function normalizeOurs(raw: unknown, source = 'ours'): SideFigures {
     }
     return { system: 'lutmpc', perLabel, total: sumRows(perLabel, Number(o['bytesSetup'] ?? 0)) };
   }
-  throw new LutmpcError(`${source}: not a figures JSON (expected {perLabel, total} or the secure engine's {bytesOnline, labels, …})`);
+  throw new LutmpcError(`${source}: not a figures JSON (expected {perLabel, total}, \`lutmpc bench bert --json\` output {secure: {perLabel, …}}, or the secure engine's {bytesOnline, labels, …})`);
 }
 
 /** ours / CrypTen per label present on both sides (CrypTen's 'gelu' is folded into 'ffn', where ours applies GELU). */

@@ -13,7 +13,7 @@
  * the order in which other calls run.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { allocRing, ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
+import { allocRingUninit, ringBytes, type RingArray, type RingBits } from '../kernels/types.js';
 import type { PrgRef } from './material.js';
 import { bytesOf, kernels, reduceBits } from './ring.js';
 
@@ -113,7 +113,7 @@ export class PrgStream {
 
   /** `n` uniform elements of Z_2^l (l = 1: one bit per byte). */
   async ring(l: RingBits, n: number): Promise<RingArray> {
-    const out = allocRing(l, n) as RingArray;
+    const out = allocRingUninit(l, n) as RingArray; // the keystream overwrites every byte
     await this.fill(new Uint8Array(out.buffer, out.byteOffset, n * ringBytes(l)));
     if (l === 1) reduceBits(out as Uint8Array);
     return out;

@@ -54,6 +54,16 @@ describe('CrypTen bench figures', () => {
     expect(q['total']!['onlineBytes']).toBe(30 / 120);
     expect(() => normalizeOurs({ nope: 1 })).toThrow(/not a figures JSON/);
   });
+
+  it('reads `lutmpc bench bert --json` output as our side (what --ours-cmd runs)', () => {
+    const lab = (s: number, b: number, r: number) => ({ onlineSeconds: s, offlineSeconds: 2 * s, onlineBytes: b, offlineBytes: 10 * b, onlineRounds: r });
+    const bench = { shape: { layers: 1 }, secure: { bytesSetup: 7, bytesOnline: 30, perLabel: { ffn: lab(0.1, 10, 1), softmax: lab(0.2, 20, 2) } } };
+    const ours = normalizeOurs(bench);
+    expect(ours.perLabel['softmax']).toMatchObject({ onlineMs: 200, offlineMs: 400, onlineBytes: 20, offlineBytes: 200, onlineRounds: 2 });
+    expect(ours.total).toMatchObject({ onlineBytes: 30, onlineRounds: 3, setupBytes: 7 });
+    expect(ours.total.onlineMs).toBeCloseTo(300, 9);
+    expect(() => normalizeOurs({ secure: { perLabel: { ffn: { onlineSeconds: 1 } } } }, 'x.json')).toThrow(/x\.json: secure\.perLabel\.ffn\.offlineSeconds is not a number/);
+  });
 });
 
 describe('report writer', () => {

@@ -16,7 +16,7 @@
  * `fill` calls per element.
  */
 import { ShapeError } from '../../errors.js';
-import { allocRing, RING_BITS, ringBytes, type RingArray, type RingBits } from '../../kernels/types.js';
+import { allocRing, allocRingUninit, RING_BITS, ringBytes, type RingArray, type RingBits } from '../../kernels/types.js';
 import { kernels } from '../ring.js';
 
 /** Largest index width of any table (single- or multi-input). */
@@ -94,7 +94,7 @@ export async function rotateTables(table: RingArray, bits: number, l: RingBits, 
  * size in fresh memory, all of it faulted in on the dealer's one thread.)
  */
 export function rotatePerElement(table: RingArray, bits: number, l: RingBits, channels: number, rot: Uint32Array, blocks: boolean, pairShift: 0 | 1): Promise<RingArray> {
-  const out = allocRing(l, rot.length * 2 ** bits) as RingArray;
+  const out = allocRingUninit(l, rot.length * 2 ** bits) as RingArray; // the kernel writes every entry
   return kernels().rotateTables(table as never, bits, rot, channels, blocks, pairShift, out as never) as Promise<RingArray>;
 }
 

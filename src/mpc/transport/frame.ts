@@ -12,7 +12,7 @@
  * it can be viewed as any ring array without a further copy.
  */
 import { ProtocolError } from '../../errors.js';
-import { allocRing } from '../../kernels/types.js';
+import { allocRingUninit } from '../../kernels/types.js';
 
 export const FRAME_MAGIC = 0x43504d4c;
 export const HEADER_BYTES = 12;
@@ -96,7 +96,8 @@ export class FrameParser {
         if (p > this.maxFrameBytes) {
           throw new ProtocolError(`oversized frame from ${this.peer} (tag '${this.tag}'): ${p} bytes > limit ${this.maxFrameBytes}`);
         }
-        this.payload = allocRing(8, p); // large payloads (offline corrections) get the huge-page advice
+        // Written whole before it is emitted: no zero fill. Large payloads (offline corrections) get the huge-page advice.
+        this.payload = allocRingUninit(8, p);
         this.payloadFill = 0;
         if (p === 0) this.emit();
         continue;
