@@ -126,11 +126,15 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
   const killer = setTimeout(() => {
     for (const k of kids) if (!k.exit) k.proc.kill('SIGKILL');
   }, o.deadlineMs ?? 30 * 60_000);
+  // Polls stop when the run is over, whatever ended it: a poll left
+  // rescheduling itself after a failure kept the CLI process alive forever.
+  let over = false;
   const waitFor = <T>(pick: (k: Kid) => T | undefined): Promise<T[]> =>
     Promise.race([
       failed,
       new Promise<T[]>((resolve) => {
         const tick = (): void => {
+          if (over) return;
           const got = kids.map(pick);
           if (got.every((g) => g !== undefined)) resolve(got as T[]);
           else setTimeout(tick, 5);
@@ -139,6 +143,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
       }),
     ]);
   let client: Party | undefined;
+  let ep: Endpoint | undefined;
   try {
     const addrs = await Promise.race([
       failed,
@@ -147,8 +152,9 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     const addresses: Partial<Record<PartyId, Address>> = {};
     SERVERS.forEach((id, i) => (addresses[id] = addrs[i]!));
     for (const k of kids) k.proc.send({ cmd: 'connect', addresses });
-    const ep = await Endpoint.listen('C', { tls: kind === 'tls' ? o.tls?.C : undefined, timeoutMs: o.timeoutMs ?? 120_000, maxFrameBytes: MAX_FRAME, connectTimeoutMs: 15_000 });
-    client = await Promise.race([failed, ep.connect(['P1', 'P2'], addresses).then((links) => Party.create('C', links))]);
+    ep = await Endpoint.listen('C', { tls: kind === 'tls' ? o.tls?.C : undefined, timeoutMs: o.timeoutMs ?? 120_000, maxFrameBytes: MAX_FRAME, connectTimeoutMs: 15_000 });
+    const listening = ep;
+    client = await Promise.race([failed, listening.connect(['P1', 'P2'], addresses).then((links) => Party.create('C', links))]);
     const C = client;
     failed.catch((e: Error) => C.abort(e));
     o.log?.('servers connected; sharing weights and dealing offline material');
@@ -186,6 +192,8 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     }
     throw e instanceof LutmpcError ? e : new LutmpcError(`secure inference failed: ${(e as Error).message}`, { cause: e });
   } finally {
+    over = true;
+    ep?.close(); // the client's listener: nothing may keep the process alive after a failure
     clearTimeout(killer);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
