@@ -81,6 +81,11 @@ function defaultEntry(): string {
 export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecureResult> {
   const shape = publicShape(o.program.config);
   const kind = o.kind ?? 'tcp';
+  if (kind === 'tls') {
+    const missing = [...SERVERS, 'C' as const].filter((id) => !o.tls?.[id]);
+    // Without identities the parties would fall back to plain TCP while the run calls itself TLS.
+    if (missing.length > 0) throw new RangeError(`launchSecure: kind 'tls' needs a TLS identity for ${missing.join(', ')} (opts.tls; the CLI reads them from --tls-dir)`);
+  }
   let tmp: string | undefined;
   let programPath = o.programPath;
   if (!programPath) {

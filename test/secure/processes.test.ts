@@ -51,6 +51,13 @@ describe('secure forward with three party processes', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
+  it("kind 'tls' without every identity is refused before anything starts (no silent plain TCP)", async () => {
+    await expect(launchSecure({ program, ids, kind: 'tls', entry: src.entry('secure/party-proc.js') })).rejects.toThrow(/kind 'tls' needs a TLS identity for P0, P1, P2, C/);
+    const { C: _c, ...noClient } = certs.ids;
+    void _c;
+    await expect(launchSecure({ program, ids, kind: 'tls', tls: noClient, entry: src.entry('secure/party-proc.js') })).rejects.toThrow(/identity for C \(/);
+  });
+
   it('a party that fails on its own leaves nothing running in the launcher (the CLI exits)', async () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();

@@ -69,6 +69,7 @@ export function register(program: Command): void {
       runCommand(async () => {
         const say = (m: string): boolean => process.stderr.write(`lutmpc: ${m}\n`);
         const parties = parseParties(o.parties);
+        if (parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
         const dir = o.model ?? defaultModelDir();
         let tmp: string | undefined;
         let model: ResolvedModel;

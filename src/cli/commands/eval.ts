@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { evaluate } from '../../model/api.js';
 import type { ClusterKind } from '../../mpc/cluster.js';
+import { readTlsDir } from './infer.js';
 import { evaluateSecure } from '../../secure/evaluate.js';
 import { stderrProgress } from '../../model/progress.js';
 import { printJson, runCommand, positiveInt } from '../output.js';
@@ -16,6 +17,7 @@ interface EvalCliOptions {
   budget?: string;
   program?: string;
   parties?: string;
+  tlsDir?: string;
   sentences?: boolean;
   json?: boolean;
 }
@@ -33,13 +35,15 @@ export function register(program: Command): void {
     .option('--bits <spec>', 'weight bits: auto, 8 (default), mixed, or NAME=8|4|1,... (int mode with --calib)')
     .option('--budget <points>', 'accuracy budget in points for --bits auto', '1')
     .option('--program <file>', 'compiled program to run instead of compiling (int and secure modes)')
-    .option('--parties <kind>', 'secure mode: how the parties talk, inproc, tcp or tls', 'inproc')
+    .option('--parties <kind>', 'secure mode: how the parties talk, inproc, tcp or tls (needs --tls-dir)', 'inproc')
+    .option('--tls-dir <dir>', 'secure mode: folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
     .option('--sentences', 'secure mode: include the per-sentence results in the JSON')
     .option('--json', 'print the report as JSON')
     .action((o: EvalCliOptions) =>
       runCommand(async () => {
         if (o.mode === 'secure') {
           if (!['inproc', 'tcp', 'tls'].includes(o.parties ?? 'inproc')) throw new RangeError(`--parties must be inproc, tcp or tls (got '${String(o.parties)}')`);
+          if (o.parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
           const rep = await evaluateSecure({
             modelDir: o.model,
             dataPath: o.data,
@@ -49,6 +53,7 @@ export function register(program: Command): void {
             calibLimit: positiveInt('calib-limit', o.calibLimit),
             bits: o.bits,
             parties: (o.parties ?? 'inproc') as ClusterKind,
+            cluster: o.parties === 'tls' ? { tls: readTlsDir(o.tlsDir!) } : undefined,
             progress: stderrProgress(),
             warn: (m) => process.stderr.write(`lutmpc: warning: ${m}\n`),
           });
