@@ -4,6 +4,7 @@
  */
 import { LutmpcError } from '../errors.js';
 import { BORROWS, type Borrow } from '../mpc/lut/requant.js';
+import { MAX_CHAIN_CHUNK } from '../mpc/lut/borrow-chain.js';
 import { SHIFT_CAPS } from '../model/intops.js';
 import { checkBorrowOut, type BorrowOutPlan } from '../secure/forward.js';
 
@@ -61,5 +62,12 @@ export function positiveInt(name: string, v: string | undefined): number | undef
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer (got '${v}')`);
+  return n;
+}
+
+/** --chunk: a borrow chunk 1…MAX_CHAIN_CHUNK, checked before any party starts (the parties would refuse it only once running). */
+export function chunkOption(v: string | undefined): number | undefined {
+  const n = positiveInt('chunk', v);
+  if (n !== undefined && n > MAX_CHAIN_CHUNK) throw new RangeError(`--chunk must be an integer in 1…${MAX_CHAIN_CHUNK} (got '${String(v)}')`);
   return n;
 }

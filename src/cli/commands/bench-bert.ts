@@ -1,7 +1,7 @@
 /** `lutmpc bench bert`: the secure forward end to end on a random BERT of a given shape. */
 import type { Command } from 'commander';
 import { benchBert, type BertBenchReport } from '../../bench/bert.js';
-import { borrowKind, borrowOutKind, positiveInt, printJson, runCommand } from '../output.js';
+import { borrowKind, borrowOutKind, positiveInt, printJson, runCommand, chunkOption } from '../output.js';
 import { shapeFrom, shapeOptions, type ShapeCli } from '../shape-options.js';
 
 interface BenchBertCli extends ShapeCli {
@@ -55,7 +55,7 @@ export function registerBenchBert(bench: Command): void {
         const r = await benchBert({
           ...shapeFrom(o),
           bits: o.bits,
-          chunk: positiveInt('chunk', o.chunk),
+          chunk: chunkOption(o.chunk),
           borrow: borrowKind(o.borrow),
           borrowOut: borrowOutKind(o.borrowOut),
           parties: o.parties,

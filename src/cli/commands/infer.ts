@@ -10,7 +10,7 @@ import { LutmpcError } from '../../errors.js';
 import type { PartyId, TlsIdentity } from '../../mpc/transport/tcp.js';
 import { secureInfer, type PartiesKind, type SecureInferReport } from '../../secure/infer.js';
 import { resolveProgram } from '../../secure/model-source.js';
-import { borrowKind, borrowOutKind, printJson, runCommand, positiveInt } from '../output.js';
+import { borrowKind, borrowOutKind, printJson, runCommand, positiveInt, chunkOption } from '../output.js';
 
 interface InferCliOptions {
   model: string;
@@ -80,7 +80,7 @@ export function register(program: Command): void {
       runCommand(async () => {
         const parties = parseParties(o.parties);
         if (parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
-        const secure = { chunk: positiveInt('chunk', o.chunk), borrow: borrowKind(o.borrow), borrowOut: borrowOutKind(o.borrowOut) };
+        const secure = { chunk: chunkOption(o.chunk), borrow: borrowKind(o.borrow), borrowOut: borrowOutKind(o.borrowOut) };
         const warn = (m: string): boolean => process.stderr.write(`lutmpc: ${m}\n`);
         const model = await resolveProgram({ modelDir: o.model, programPath: o.program, calibPath: o.calib, calibLimit: positiveInt('calib-limit', o.calibLimit), bits: o.bits, warn });
         const r = await secureInfer({
