@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { compileModel } from '../../model/api.js';
 import { stderrProgress } from '../../model/progress.js';
@@ -45,7 +46,8 @@ export function register(program: Command): void {
           warn: (m) => process.stderr.write(`lutmpc: warning: ${m}\n`),
         });
         if (o.json) printJson(report);
-        else process.stdout.write(`wrote ${o.out}: ${report.size.total} bytes, bits ${JSON.stringify(report.bits)}\n`);
+        // report.size counts the program's arrays; the file adds its header and alignment.
+        else process.stdout.write(`wrote ${o.out}: ${statSync(o.out).size} bytes (program content ${report.size.total}), bits ${JSON.stringify(report.bits)}\n`);
       }),
     );
 }
