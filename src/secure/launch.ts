@@ -189,7 +189,8 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     for (const k of kids) if (!k.exit) k.proc.kill('SIGKILL');
     await Promise.all(kids.map((k) => k.exited));
     // Root cause: a server that died without reporting an error (killed, crashed), else the first failure.
-    const root = kids.find((k) => k.exit && !k.done && !k.error) ?? firstDead;
+    // Then a party's own error over a party reporting that a peer went away (its consequence).
+    const root = kids.find((k) => k.exit && !k.done && !k.error) ?? kids.find((k) => k.error && k.error.name !== 'PeerError') ?? firstDead;
     if (root) {
       const k = root;
       const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
