@@ -26,6 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { BERT_BASE, formatCryptenBench, normalizeOurs, ratios, runCryptenBench } from '../src/bench/crypten.js';
+import { positiveInt, runCommand } from '../src/cli/output.js';
 import { shapeFrom, shapeOptions, type ShapeCli } from '../src/cli/shape-options.js';
 import { writeReport } from './report.js';
 
@@ -42,30 +43,41 @@ const program = shapeOptions(new Command('crypten-vs-lutmpc'), BERT_BASE)
   .parse();
 
 const o = program.opts<Record<string, string | boolean | undefined>>();
-const n = (k: string): number => Number(o[k]);
-const out = String(o['out']);
-mkdirSync(out, { recursive: true });
-let oursJson: unknown;
-if (o['oursCmd']) {
-  process.stderr.write(`ours: ${String(o['oursCmd'])}\n`);
-  oursJson = JSON.parse(execSync(String(o['oursCmd']), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 2 ** 20 }));
-  writeFileSync(path.join(out, 'ours.json'), JSON.stringify(oursJson, null, 1));
-}
-const report = await runCryptenBench({
-  shape: shapeFrom(o as unknown as ShapeCli),
-  runLayers: o['runLayers'] === undefined ? undefined : n('runLayers'),
-  ours: typeof o['ours'] === 'string' ? o['ours'] : undefined,
-  runOurs: o['ours'] !== false && typeof o['ours'] !== 'string' && !o['oursCmd'] ? (o['oursSmallOnly'] ? 'small' : true) : false,
-  oursBits: String(o['bits']),
-  small: o['small'] !== false,
-  accuracyLimit: n('limit'),
-  log: (m) => process.stderr.write(m + '\n'),
+// Bad flags and files get one line naming them (runCommand), not a stack trace.
+await runCommand(async () => {
+  const out = String(o['out']);
+  const limit = Number(o['limit']);
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`--limit must be an integer ≥ 0 (got '${String(o['limit'])}')`);
+  mkdirSync(out, { recursive: true });
+  let oursJson: unknown;
+  let oursFigures: ReturnType<typeof normalizeOurs> | undefined;
+  if (o['oursCmd']) {
+    process.stderr.write(`ours: ${String(o['oursCmd'])}\n`);
+    const text = execSync(String(o['oursCmd']), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 2 ** 20 });
+    try {
+      oursJson = JSON.parse(text);
+    } catch (e) {
+      throw new RangeError(`--ours-cmd did not print JSON (${(e as Error).message})`);
+    }
+    writeFileSync(path.join(out, 'ours.json'), JSON.stringify(oursJson, null, 1));
+    oursFigures = normalizeOurs(oursJson, String(o['oursCmd'])); // refused now, not after the CrypTen run
+  }
+  const report = await runCryptenBench({
+    shape: shapeFrom(o as unknown as ShapeCli),
+    runLayers: positiveInt('run-layers', o['runLayers'] as string | undefined),
+    ours: typeof o['ours'] === 'string' ? o['ours'] : undefined,
+    runOurs: o['ours'] !== false && typeof o['ours'] !== 'string' && !o['oursCmd'] ? (o['oursSmallOnly'] ? 'small' : true) : false,
+    oursBits: String(o['bits']),
+    small: o['small'] !== false,
+    accuracyLimit: limit,
+    log: (m) => process.stderr.write(m + '\n'),
+  });
+  if (oursFigures !== undefined) {
+    report.ours = oursFigures;
+    report.oursSource = `child process: ${String(o['oursCmd'])}`;
+    report.ratios = ratios(report.ours, report.crypten);
+  }
+  writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 1) + '\n');
+  writeReport(report, out);
+  process.stdout.write(formatCryptenBench(report) + `\nwrote ${path.join(out, 'report.md')}, report.json and SVG charts\n`);
 });
-if (oursJson !== undefined) {
-  report.ours = normalizeOurs(oursJson, String(o['oursCmd']));
-  report.oursSource = `child process: ${String(o['oursCmd'])}`;
-  report.ratios = ratios(report.ours, report.crypten);
-}
-writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 1) + '\n');
-writeReport(report, out);
-process.stdout.write(formatCryptenBench(report) + `\nwrote ${path.join(out, 'report.md')}, report.json and SVG charts\n`);

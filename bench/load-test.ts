@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { runLoadTest } from '../src/bench/load.js';
-import { borrowOutKind } from '../src/cli/output.js';
+import { borrowOutKind, positiveInt, runCommand } from '../src/cli/output.js';
 
 const shared = path.resolve(process.cwd(), '../shared');
 const program = new Command('load-test')
@@ -36,33 +36,37 @@ for (const f of [o['model'], o['calib'], o['data']] as string[]) {
     process.exit(2);
   }
 }
-const entry = fileURLToPath(new URL('../src/server/role-main.js', import.meta.url));
-const r = await runLoadTest({
-  modelDir: o['model'] as string,
-  calib: o['calib'] as string,
-  data: o['data'] as string,
-  requests: Number(o['requests']),
-  concurrency: Number(o['concurrency']),
-  maxTokens: Number(o['maxTokens']),
-  pool: { maxItems: Number(o['poolItems']), concurrency: Number(o['dealConcurrency']) },
-  prestock: Boolean(o['prestock']),
-  ...(o['borrowOut'] ? { secure: { borrowOut: borrowOutKind(o['borrowOut'] as string) } } : {}),
-  entry,
-  log: (m) => process.stderr.write(`load-test: ${m}\n`),
+// Bad flags get one line naming them (runCommand), not a stack trace.
+const int = (flag: string, key = flag): number => positiveInt(flag, String(o[key]))!;
+await runCommand(async () => {
+  const entry = fileURLToPath(new URL('../src/server/role-main.js', import.meta.url));
+  const r = await runLoadTest({
+    modelDir: o['model'] as string,
+    calib: o['calib'] as string,
+    data: o['data'] as string,
+    requests: int('requests'),
+    concurrency: int('concurrency'),
+    maxTokens: int('max-tokens', 'maxTokens'),
+    pool: { maxItems: int('pool-items', 'poolItems'), concurrency: int('deal-concurrency', 'dealConcurrency') },
+    prestock: Boolean(o['prestock']),
+    ...(o['borrowOut'] ? { secure: { borrowOut: borrowOutKind(o['borrowOut'] as string) } } : {}),
+    entry,
+    log: (m) => process.stderr.write(`load-test: ${m}\n`),
+  });
+  if (o['json']) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  else {
+    process.stdout.write(
+      [
+        `requests ${r.requests} at concurrency ${r.concurrency}: ok ${r.ok}, wrong ${r.wrong}, lost ${r.lost}`,
+        `latency ms: p50 ${r.latencyMs.p50.toFixed(0)}, p90 ${r.latencyMs.p90.toFixed(0)}, p99 ${r.latencyMs.p99.toFixed(0)}, mean ${r.latencyMs.mean.toFixed(0)}, max ${r.latencyMs.max.toFixed(0)}`,
+        `throughput ${r.throughputPerSec.toFixed(2)} req/s over ${r.wallSeconds.toFixed(1)} s`,
+        `tokens per request: ${r.tokens.min}..${r.tokens.max} (mean ${r.tokens.mean.toFixed(1)}, ${r.tokens.distinct} distinct lengths)`,
+        `dealings ${r.dealings} (p50 ${r.dealMsP50.toFixed(0)} ms each); P1 session p50 ${r.sessionMsP50.toFixed(0)} ms = material wait p50 ${r.materialWaitMsP50.toFixed(0)} ms + online p50 ${r.onlineMsP50.toFixed(0)} ms`,
+        `machine: ${r.machine}`,
+        ...r.errors.map((e) => `error: ${e}`),
+        '',
+      ].join('\n'),
+    );
+  }
+  process.exitCode = r.ok === r.requests ? 0 : 1;
 });
-if (o['json']) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-else {
-  process.stdout.write(
-    [
-      `requests ${r.requests} at concurrency ${r.concurrency}: ok ${r.ok}, wrong ${r.wrong}, lost ${r.lost}`,
-      `latency ms: p50 ${r.latencyMs.p50.toFixed(0)}, p90 ${r.latencyMs.p90.toFixed(0)}, p99 ${r.latencyMs.p99.toFixed(0)}, mean ${r.latencyMs.mean.toFixed(0)}, max ${r.latencyMs.max.toFixed(0)}`,
-      `throughput ${r.throughputPerSec.toFixed(2)} req/s over ${r.wallSeconds.toFixed(1)} s`,
-      `tokens per request: ${r.tokens.min}..${r.tokens.max} (mean ${r.tokens.mean.toFixed(1)}, ${r.tokens.distinct} distinct lengths)`,
-      `dealings ${r.dealings} (p50 ${r.dealMsP50.toFixed(0)} ms each); P1 session p50 ${r.sessionMsP50.toFixed(0)} ms = material wait p50 ${r.materialWaitMsP50.toFixed(0)} ms + online p50 ${r.onlineMsP50.toFixed(0)} ms`,
-      `machine: ${r.machine}`,
-      ...r.errors.map((e) => `error: ${e}`),
-      '',
-    ].join('\n'),
-  );
-}
-process.exitCode = r.ok === r.requests ? 0 : 1;

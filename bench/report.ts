@@ -13,6 +13,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LABEL_ORDER, type CryptenBenchReport, type LabelRow, type SideFigures } from '../src/bench/crypten.js';
+import { runCommand } from '../src/cli/output.js';
+import { FormatError } from '../src/errors.js';
 
 const COLORS: Record<string, string> = { crypten: '#d95f02', lutmpc: '#1b9e77', ours: '#1b9e77' };
 
@@ -153,13 +155,29 @@ export function writeReport(r: CryptenBenchReport, outDir: string): string {
   return md;
 }
 
+/** A report written by `lutmpc bench crypten --out` or crypten-vs-lutmpc.js (report.json); anything else is refused by name. */
+export function readReport(file: string): CryptenBenchReport {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new FormatError(`${file}: cannot read JSON (${(e as Error).message})`);
+  }
+  const r = raw as Partial<CryptenBenchReport> | null;
+  if (!r || typeof r !== 'object' || r.kind !== 'crypten-bench' || !r.crypten?.perLabel || !r.shape) {
+    throw new FormatError(`${file}: not a CrypTen bench report (expected the report.json of crypten-vs-lutmpc.js or \`lutmpc bench crypten --out\`, with kind 'crypten-bench')`);
+  }
+  return r as CryptenBenchReport;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const [input, out] = process.argv.slice(2);
   if (!input || !out) {
     process.stderr.write('usage: node bench/report.js REPORT.json OUT_DIR\n');
     process.exit(2);
   }
-  const r = JSON.parse(readFileSync(input, 'utf8')) as CryptenBenchReport;
-  writeReport(r, out);
-  process.stdout.write(`wrote ${path.join(out, 'report.md')} and 6 SVG charts\n`);
+  await runCommand(async () => {
+    writeReport(readReport(input), out);
+    process.stdout.write(`wrote ${path.join(out, 'report.md')} and 6 SVG charts\n`);
+  });
 }

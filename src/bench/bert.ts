@@ -171,6 +171,10 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
     hiddenAct: 'gelu',
     id2label: Array.from({ length: shape.labels }, (_, i) => `LABEL_${i}`),
   };
+  // Refuse a bad shape or bits spec before the minutes of calibration and compiling.
+  if (shape.hidden % shape.heads !== 0) throw new RangeError(`--heads ${shape.heads} does not divide --hidden ${shape.hidden} (each head takes hidden/heads columns)`);
+  if (shape.bits === 'auto') throw new RangeError("--bits auto searches the widths against labelled data, which a random BERT has none of: use 8, mixed or NAME=8|4|1,... here (auto works with compile and eval on a real model)");
+  const bits = parseBitsSpec(shape.bits, matmulNames(cfg), { auto: false });
   const seed = o.seed ?? 1;
   const kern = getKernels();
   const notes: string[] = [];
@@ -179,7 +183,7 @@ export async function benchBert(o: BertBenchOptions = {}): Promise<BertBenchRepo
   const ids = randomIds(shape.seq, shape.vocab, seed + 7);
   const calibIds = Array.from({ length: o.calibSentences ?? 2 }, (_, i) => randomIds(shape.seq, shape.vocab, seed + 100 + i));
   log(`calibrating on ${calibIds.length} random sequences of ${shape.seq} tokens and compiling`);
-  const [program, compileSeconds] = await timeIt((): IntProgram => compileProgram(float, calibrate(float, calibIds), { bits: parseBitsSpec(shape.bits, matmulNames(cfg)) }));
+  const [program, compileSeconds] = await timeIt((): IntProgram => compileProgram(float, calibrate(float, calibIds), { bits }));
   const [, floatSeconds] = await timeIt(() => float.forward(ids));
   const [ref, intSeconds] = await timeIt(() => new IntBert(program, kern).forward(ids));
   log(`plaintext: float ${floatSeconds.toFixed(2)} s, integer ${intSeconds.toFixed(3)} s`);

@@ -338,6 +338,9 @@ export async function runCryptenBench(o: CryptenBenchOptions = {}): Promise<Cryp
   if (shape.hidden % shape.heads !== 0) throw new RangeError(`--hidden ${shape.hidden} is not a multiple of --heads ${shape.heads}`);
   const transport = o.transport ?? 'tcp';
   const runLayers = o.runLayers ?? Math.min(shape.layers, 2);
+  // Checked before the minutes of running: one layer cannot be extrapolated (the last layer is only the [CLS] row), and a bad --ours file would fail only at the end.
+  if (!Number.isInteger(runLayers) || runLayers < Math.min(2, shape.layers)) throw new RangeError(`--run-layers must be an integer ≥ 2 (the last layer runs only the [CLS] row, so the full layers are extrapolated from the ones before it), or the model's ${shape.layers} layer(s) (got ${runLayers})`);
+  const oursLoaded = o.runOurs !== true && o.ours ? loadOurs(o.ours) : undefined;
   let oursBench: BertBenchReport | undefined;
   if (o.runOurs === true) {
     o.log?.(`ours: secure BERT (src/bench/bert.ts) on the same shape, ${shape.layers} layers`);
@@ -363,8 +366,8 @@ export async function runCryptenBench(o: CryptenBenchOptions = {}): Promise<Cryp
     report.ours = figuresFromBertBench(oursBench);
     report.oursSource = `measured in this run: src/bench/bert.ts benchBert (${oursBench.secure.parties}${oursBench.secure.streamed ? ', streamed' : ''}, ${oursBench.shape.bits}-bit weights; secure logits ${oursBench.secure.exact ? 'equal' : 'DIFFER from'} the integer reference; notes: ${oursBench.notes.join('; ') || 'none'})`;
     report.ratios = ratios(report.ours, report.crypten);
-  } else if (o.ours) {
-    report.ours = loadOurs(o.ours);
+  } else if (oursLoaded && o.ours) {
+    report.ours = oursLoaded;
     report.oursSource = o.ours;
     report.ratios = ratios(report.ours, report.crypten);
   }

@@ -29,7 +29,9 @@ import { randomFillSync } from 'node:crypto';
 import { getKernels } from '../kernels/loader.js';
 import { allocRing, type RingArray, type RingBits } from '../kernels/types.js';
 import type { Cluster } from '../mpc/cluster.js';
+import { exchange, type ProtocolCost } from '../mpc/cost.js';
 import { Offline } from '../mpc/dealer.js';
+import * as R from '../mpc/ring.js';
 import { rowMax, rowMaxCost, rowMaxOffline } from '../mpc/lut/compare.js';
 import { lut, lutCost, lutMulti, lutMultiCost, lutMultiOffline, lutOffline } from '../mpc/lut/lut.js';
 import { matmul1b, matmul1bCost, matmul1bOffline, packBits, shareBitWeight, type BitWeightShare } from '../mpc/lut/onebit.js';
@@ -85,6 +87,19 @@ function states(inp: Inputs, extra?: Map<PartyId, unknown>): Map<PartyId, unknow
   return st;
 }
 
+/**
+ * `parts` lookups of n elements each, dealt in one flush apiece (P2 waits
+ * once per flush) and re-masked together in one online round.
+ */
+export function lutPartsCost(parts: number, n: number, bits: number, l: RingBits): ProtocolCost {
+  const one = lutCost({ n, bits, l });
+  return {
+    name: one.name,
+    offline: { rounds: { P2: parts }, messages: Array.from({ length: parts }, () => one.offline.messages).flat() },
+    online: exchange(parts * R.wireBytes(l, n)),
+  };
+}
+
 /** Single-input lookup on rows×cols elements, dealt in `parts` row blocks (one flush each). */
 export function lutCase(rows: number, cols: number, bits: number, lin: RingBits, lout: RingBits, parts = 1): ProtocolBenchCase {
   const T = rand(lout, 2 ** bits);
@@ -93,7 +108,7 @@ export function lutCase(rows: number, cols: number, bits: number, lin: RingBits,
   return {
     name: `lut${bits}`,
     shape: `${rows}x${cols} n=${bits} Z_2^${lin}->Z_2^${lout}${parts > 1 ? ` (${parts} dealings)` : ''}`,
-    cost: parts === 1 ? () => lutCost({ n: rows * cols, bits, l: lout }) : undefined,
+    cost: () => lutPartsCost(parts, pr * cols, bits, lout),
     async prepare({ cl }) {
       return states(await maskedInputs(cl, Array.from({ length: parts }, () => ({ l: lin, shape: [pr, cols] }))));
     },

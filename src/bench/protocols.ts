@@ -262,7 +262,7 @@ export function matmulRowScaleCase(m: number, k: number, n: number): ProtocolBen
 
 export const PROTOCOL_CASES: ProtocolBenchCase[] = [matmulWeightCase(128, 768, 768), matmulWeightCase(128, 768, 3072), mulCase(128, 3072), matmulRowScaleCase(128, 128, 64)];
 
-const QUICK_CASES: ProtocolBenchCase[] = [matmulWeightCase(16, 96, 96), matmulWeightCase(16, 96, 384), mulCase(16, 384), matmulRowScaleCase(16, 16, 8)];
+export const QUICK_CASES: ProtocolBenchCase[] = [matmulWeightCase(16, 96, 96), matmulWeightCase(16, 96, 384), mulCase(16, 384), matmulRowScaleCase(16, 16, 8)];
 
 function phaseFigures(cl: Cluster, phase: 'offline' | 'online', label: string, times: number[]): PhaseFigures {
   const perParty: PhaseFigures['perParty'] = {};

@@ -65,6 +65,21 @@ export function positiveInt(name: string, v: string | undefined): number | undef
   return n;
 }
 
+/** Parse a positive finite number option (a time, a clock), naming it in the error. */
+export function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new RangeError(`--${name} must be a positive number (got '${v}')`);
+  return n;
+}
+
+/** --budget: accuracy points the `--bits auto` search may lose, 0…100. */
+export function budgetOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new RangeError(`--budget must be accuracy points in 0…100 (got '${v}')`);
+  return n;
+}
+
 /** --chunk: a borrow chunk 1…MAX_CHAIN_CHUNK, checked before any party starts (the parties would refuse it only once running). */
 export function chunkOption(v: string | undefined): number | undefined {
   const n = positiveInt('chunk', v);

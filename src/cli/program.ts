@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { register as registerBench } from './commands/bench.js';
+import { register as registerCerts } from './commands/certs.js';
 import { register as registerClassify } from './commands/classify.js';
 import { register as registerCompile } from './commands/compile.js';
 import { register as registerDemo } from './commands/demo.js';
@@ -23,5 +24,6 @@ export function buildCli(): Command {
   registerBench(program);
   registerEval(program);
   registerCompile(program);
+  registerCerts(program);
   return program;
 }

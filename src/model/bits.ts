@@ -42,8 +42,8 @@ export async function programAccuracy(model: FloatBert, stats: CalibStats, opts:
   return ok / Math.max(1, data.length);
 }
 
-/** Parse a bit-width spec: "8", "mixed", or "name=bits,name=bits" (others 8). "auto" is handled by the search. */
-export function parseBitsSpec(spec: string, names: readonly string[]): Record<string, WeightBits> {
+/** Parse a bit-width spec: "8", "mixed", or "name=bits,name=bits" (others 8). "auto" is handled by the search; `auto: false` leaves it out of the error where no search is possible. */
+export function parseBitsSpec(spec: string, names: readonly string[], o: { auto?: boolean } = {}): Record<string, WeightBits> {
   const out: Record<string, WeightBits> = {};
   if (spec === '8') return out;
   if (spec === 'mixed') {
@@ -55,7 +55,7 @@ export function parseBitsSpec(spec: string, names: readonly string[]): Record<st
   }
   for (const part of spec.split(',')) {
     const m = /^\s*([\w.]+)\s*=\s*(8|4|1)\s*$/.exec(part);
-    if (!m || !names.includes(m[1]!)) throw new RangeError(`bits spec '${part}' is not NAME=8|4|1 with NAME one of ${names.join(', ')} (or use auto, 8, mixed)`);
+    if (!m || !names.includes(m[1]!)) throw new RangeError(`bits spec '${part}' is not NAME=8|4|1 with NAME one of ${names.join(', ')} (or use ${o.auto === false ? '' : 'auto, '}8, mixed)`);
     out[m[1]!] = Number(m[2]) as WeightBits;
   }
   return out;

@@ -27,6 +27,8 @@ export interface SecureEvalOptions {
   calibPath?: string;
   calibLimit?: number;
   bits?: string;
+  /** Accuracy budget in points for bits 'auto' (default 1). */
+  budget?: number;
   /** How the parties talk (default 'inproc'). */
   parties?: ClusterKind;
   cluster?: ClusterOptions;
@@ -69,7 +71,7 @@ export interface SecureEvalReport {
 }
 
 export async function evaluateSecure(o: SecureEvalOptions): Promise<SecureEvalReport> {
-  const model = await resolveProgram({ modelDir: o.modelDir, programPath: o.programPath, calibPath: o.calibPath, calibLimit: o.calibLimit, bits: o.bits, warn: o.warn });
+  const model = await resolveProgram({ modelDir: o.modelDir, programPath: o.programPath, calibPath: o.calibPath, calibLimit: o.calibLimit, bits: o.bits, budget: o.budget, warn: o.warn });
   const rows = readTsv(o.dataPath, o.limit);
   if (rows.length === 0) throw new LutmpcError(`${o.dataPath}: no examples to evaluate`);
   const { data, truncated } = encodeAll(model.hf, rows, o.warn);

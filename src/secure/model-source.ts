@@ -21,6 +21,8 @@ export interface ProgramChoice {
   calibPath?: string;
   calibLimit?: number;
   bits?: string;
+  /** Accuracy budget in points for bits 'auto' (default 1). */
+  budget?: number;
   warn?: (msg: string) => void;
 }
 
@@ -55,7 +57,7 @@ export async function resolveProgram(o: ProgramChoice): Promise<ResolvedModel> {
     o.warn?.(`no ${PROGRAM_FILE} in ${o.modelDir}: calibrating on the first ${o.calibLimit ?? 256} lines of ${dflt}`);
     calib = dflt;
   }
-  const { program } = await compileLoaded(hf, readTsv(calib, o.calibLimit ?? 256), { bits: o.bits ?? '8', warn: o.warn });
+  const { program } = await compileLoaded(hf, readTsv(calib, o.calibLimit ?? 256), { bits: o.bits ?? '8', budget: o.budget, warn: o.warn });
   return { hf, program, source: `compiled from ${calib} (${o.calibLimit ?? 256} sentences, bits ${o.bits ?? '8'})` };
 }
 

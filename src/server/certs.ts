@@ -23,16 +23,22 @@ export interface CertFiles {
   leaf: Record<string, { cert: string; key: string }>;
 }
 
-/** Write ca.crt/ca.key and NAME.crt/NAME.key for each name (CN = name, SAN localhost + 127.0.0.1) into dir. */
-export function generateCerts(dir: string, names: readonly string[] = ['P0', 'P1', 'P2']): CertFiles {
+/**
+ * Write ca.crt/ca.key and NAME.crt/NAME.key for each name (CN = name, SAN
+ * localhost + 127.0.0.1) into dir, valid for `days` (default 7): a local CA
+ * for loopback runs and tests, not a deployment's PKI.
+ */
+export function generateCerts(dir: string, names: readonly string[] = ['P0', 'P1', 'P2'], days = 7): CertFiles {
+  if (!Number.isInteger(days) || days < 1) throw new RangeError(`certificate validity must be a whole number of days ≥ 1 (got ${days})`);
+  for (const n of names) if (!/^[A-Za-z0-9_-]+$/.test(n)) throw new RangeError(`certificate name '${n}' must be letters, digits, '_' or '-' (it names the files and the CN)`);
   fs.mkdirSync(dir, { recursive: true });
   const curve = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ossl(dir, ['req', '-x509', ...curve, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=lutmpc-local-ca', '-days', '7']);
+  ossl(dir, ['req', '-x509', ...curve, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=lutmpc-local-ca', '-days', String(days)]);
   fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   const leaf: CertFiles['leaf'] = {};
   for (const n of names) {
     ossl(dir, ['req', ...curve, '-keyout', `${n}.key`, '-out', `${n}.csr`, '-subj', `/CN=${n}`]);
-    ossl(dir, ['x509', '-req', '-in', `${n}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${n}.crt`, '-days', '7', '-extfile', 'san.ext']);
+    ossl(dir, ['x509', '-req', '-in', `${n}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${n}.crt`, '-days', String(days), '-extfile', 'san.ext']);
     fs.chmodSync(path.join(dir, `${n}.key`), 0o600);
     leaf[n] = { cert: path.join(dir, `${n}.crt`), key: path.join(dir, `${n}.key`) };
   }

@@ -21,3 +21,27 @@ describe('--chunk out of range', () => {
     expect(r.stderr).toMatch(/--chunk must be an integer in 1…15 \(got '16'\)/);
   });
 });
+
+describe('numbers, names and files refused before any work', () => {
+  it.each([
+    ['bench protocols --only bogus', ['bench', 'protocols', '--quick', '--only', 'matmulW,bogus'], /--only: no protocol row named 'bogus' \(rows: .*matmulW.*lut12/],
+    ['bench protocols --only a table row with --no-lut', ['bench', 'protocols', '--quick', '--no-lut', '--only', 'lut8'], /no protocol row named 'lut8' .*need the default --lut/],
+    ['bench protocols --repeats 0', ['bench', 'protocols', '--quick', '--repeats', '0'], /--repeats must be a positive integer \(got '0'\)/],
+    ['bench kernels --clock -1', ['bench', 'kernels', '--clock', '-1'], /--clock must be a positive number \(got '-1'\)/],
+    ['bench kernels --time abc', ['bench', 'kernels', '--time', 'abc'], /--time must be a positive number \(got 'abc'\)/],
+    ['bench bert --bits auto', ['bench', 'bert', '--bits', 'auto'], /--bits auto searches the widths against labelled data/],
+    ['bench bert --heads 5 --hidden 128', ['bench', 'bert', '--heads', '5'], /--heads 5 does not divide --hidden 128/],
+    ['bench crypten --run-layers 1', ['bench', 'crypten', '--run-layers', '1', '--no-small', '--limit', '0'], /--run-layers must be an integer ≥ 2 .*\(got 1\)/],
+    ['bench crypten --ours missing file', ['bench', 'crypten', '--ours', '/nonexistent/ours.json', '--no-small', '--limit', '0'], /--ours \/nonexistent\/ours\.json: cannot read JSON/],
+    ['eval --budget -1', ['eval', '--model', 'nowhere', '--data', 'nowhere.tsv', '--budget', '-1'], /--budget must be accuracy points in 0…100 \(got '-1'\)/],
+    ['compile --budget x', ['compile', '--model', 'nowhere', '--calib', 'nowhere.tsv', '--out', 'nowhere.lutmpc', '--bits', 'auto', '--budget', 'x'], /--budget must be accuracy points in 0…100 \(got 'x'\)/],
+    ['certs --days 0', ['certs', '--out', 'nowhere-certs', '--days', '0'], /--days must be a positive integer \(got '0'\)/],
+  ])('%s', async (_name, args, message) => {
+    const t0 = Date.now();
+    const r = await runCli(args);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(Date.now() - t0).toBeLessThan(5_000); // refused up front, not after a run
+  });
+});

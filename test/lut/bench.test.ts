@@ -3,7 +3,7 @@
  * counts the declared costs predict (no timing goals here).
  */
 import { describe, expect, it } from 'vitest';
-import { benchLutProtocols } from '../../src/bench/protocols-lut.js';
+import { benchLutProtocols, lutPartsCost } from '../../src/bench/protocols-lut.js';
 import { summarize } from '../../src/mpc/cost.js';
 import { lutCost, lutMultiCost } from '../../src/mpc/lut/lut.js';
 import { requantCost } from '../../src/mpc/lut/requant.js';
@@ -39,6 +39,8 @@ describe('bench rows (quick shapes)', () => {
     expect(l12.offline.perParty['P0']!.bytesSent).toBe(4 * 96 * 4096);
     expect(l12.offline.perParty['P2']!.rounds).toBe(2);
     expect(l12.online.perParty['P1']!.rounds).toBe(1);
+    expect(l12.costCheck.matches, l12.costCheck.mismatches.join('; ')).toBe(true);
+    expect(summarize(lutPartsCost(2, 2 * 96, 12, 8)).offline.bytes).toBe(4 * 96 * 4096);
     expect(by('matmul1b').onlineOver32).toBeGreaterThan(0);
   });
 });

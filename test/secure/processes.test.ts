@@ -4,7 +4,12 @@
  * in-process run's accounting; a killed party ends the run with an error
  * naming it, without a hang.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTlsDir } from '../../src/cli/commands/infer.js';
+import { runCli } from '../cli/run-cli.js';
 import { getKernels } from '../../src/kernels/loader.js';
 import { IntBert } from '../../src/model/int-bert.js';
 import { PeerError } from '../../src/errors.js';
@@ -37,6 +42,23 @@ describe('secure forward with three party processes', () => {
     expect(r.reports.map((x) => x.phases['online'])).toEqual(inproc.reports.map((x) => x.phases['online']));
     expect(r.reports.map((x) => x.phases['offline'])).toEqual(inproc.reports.map((x) => x.phases['offline']));
     expect(Object.values(r.maxRssBytes).every((b) => b > 0)).toBe(true);
+  });
+
+  it('over tls with the folder `lutmpc certs --out DIR` writes, read as --tls-dir reads it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lutmpc-certs-'));
+    try {
+      const c = await runCli(['certs', '--out', dir, '--days', '2']);
+      expect(c.exitCode, c.stderr).toBe(0);
+      expect(c.stdout).toMatch(/--parties tls --tls-dir /);
+      const ref = await new IntBert(program, getKernels()).forward(ids);
+      const r = await launchSecure({ program, ids, kind: 'tls', tls: readTlsDir(dir), entry: src.entry('secure/party-proc.js'), timeoutMs: 20_000 });
+      expect(Array.from(r.logits)).toEqual(Array.from(ref.logits));
+      // A folder missing the client's identity is named as such.
+      rmSync(path.join(dir, 'C.key'));
+      expect(() => readTlsDir(dir)).toThrow(/cannot read C\.key .*lutmpc certs --out DIR/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each(['P1', 'P2', 'P0'] as const)('a killed %s ends the run with an error naming it', async (kill) => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { benchKernels, type KernelBenchReport } from '../../bench/kernels.js';
 import { loadKernels } from '../../kernels/loader.js';
 import type { BackendName } from '../../kernels/types.js';
-import { printJson, runCommand } from '../output.js';
+import { positiveNumber, printJson, runCommand } from '../output.js';
 
 function summary(r: KernelBenchReport): string {
   const lines = [`backend ${r.backend} (${r.detail}); ${r.machine.cpuModel}, ${r.machine.peakFormula}`];
@@ -25,14 +25,16 @@ export function registerBenchKernels(bench: Command): void {
     .command('kernels')
     .description('GEMM, ±1 GEMM, PRG and gather throughput of the native backend, with ratios measured in the same run')
     .option('--backend <name>', 'backend to measure: cuda, cpu or ts (default: best available native)')
-    .option('--time <ms>', 'time budget per task in ms', (v) => Number(v), 400)
-    .option('--clock <GHz>', 'CPU clock for the peak formula (default: /proc/cpuinfo)', (v) => Number(v))
+    .option('--time <ms>', 'time budget per task in ms', '400')
+    .option('--clock <GHz>', 'CPU clock for the peak formula (default: /proc/cpuinfo)')
     .option('--skip-ts', 'skip the TypeScript-backend comparisons')
     .option('--json', 'print JSON only')
-    .action((opts: { backend?: BackendName; time: number; clock?: number; skipTs?: boolean; json?: boolean }) =>
+    .action((opts: { backend?: BackendName; time: string; clock?: string; skipTs?: boolean; json?: boolean }) =>
       runCommand(async () => {
+        const timeMs = positiveNumber('time', opts.time);
+        const clockGHz = opts.clock === undefined ? undefined : positiveNumber('clock', opts.clock);
         const kernels = opts.backend ? loadKernels({ backend: opts.backend }).kernels : undefined;
-        const report = await benchKernels({ kernels, timeMs: opts.time, clockGHz: opts.clock, skipTs: opts.skipTs });
+        const report = await benchKernels({ kernels, timeMs, clockGHz, skipTs: opts.skipTs });
         if (opts.json) printJson(report);
         else process.stdout.write(summary(report));
       }),

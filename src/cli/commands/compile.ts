@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { compileModel } from '../../model/api.js';
 import { stderrProgress } from '../../model/progress.js';
-import { printJson, runCommand } from '../output.js';
+import { budgetOption, printJson, runCommand } from '../output.js';
 
 interface CompileCliOptions {
   model: string;
@@ -40,7 +40,7 @@ export function register(program: Command): void {
           calibLimit: num('calib-limit', o.calibLimit),
           out: o.out,
           bits: o.bits,
-          budget: num('budget', o.budget),
+          budget: budgetOption(o.budget),
           searchLimit: num('search-limit', o.searchLimit),
           progress: stderrProgress(),
           warn: (m) => process.stderr.write(`lutmpc: warning: ${m}\n`),

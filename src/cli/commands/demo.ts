@@ -63,7 +63,7 @@ export function register(program: Command): void {
     .option('--program <file>', 'compiled program (.lutmpc) for --model')
     .option('--calib <file.tsv>', 'calibration TSV for --model')
     .option('--parties <kind>', 'tcp (three processes, default), tls (needs --tls-dir) or inproc', 'tcp')
-    .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
+    .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls (`lutmpc certs --out DIR` writes one)')
     .option('--json', 'print the report as JSON')
     .action((o: DemoCliOptions) =>
       runCommand(async () => {

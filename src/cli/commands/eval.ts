@@ -4,7 +4,7 @@ import type { ClusterKind } from '../../mpc/cluster.js';
 import { readTlsDir } from './infer.js';
 import { evaluateSecure } from '../../secure/evaluate.js';
 import { stderrProgress } from '../../model/progress.js';
-import { printJson, runCommand, positiveInt } from '../output.js';
+import { budgetOption, printJson, runCommand, positiveInt } from '../output.js';
 
 interface EvalCliOptions {
   model: string;
@@ -36,11 +36,12 @@ export function register(program: Command): void {
     .option('--budget <points>', 'accuracy budget in points for --bits auto', '1')
     .option('--program <file>', 'compiled program to run instead of compiling (int and secure modes)')
     .option('--parties <kind>', 'secure mode: how the parties talk, inproc, tcp or tls (needs --tls-dir)', 'inproc')
-    .option('--tls-dir <dir>', 'secure mode: folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
+    .option('--tls-dir <dir>', 'secure mode: folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls (`lutmpc certs --out DIR` writes one)')
     .option('--sentences', 'secure mode: include the per-sentence results in the JSON')
     .option('--json', 'print the report as JSON')
     .action((o: EvalCliOptions) =>
       runCommand(async () => {
+        const budget = budgetOption(o.budget);
         if (o.mode === 'secure') {
           if (!['inproc', 'tcp', 'tls'].includes(o.parties ?? 'inproc')) throw new RangeError(`--parties must be inproc, tcp or tls (got '${String(o.parties)}')`);
           if (o.parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
@@ -52,6 +53,7 @@ export function register(program: Command): void {
             calibPath: o.calib,
             calibLimit: positiveInt('calib-limit', o.calibLimit),
             bits: o.bits,
+            budget,
             parties: (o.parties ?? 'inproc') as ClusterKind,
             cluster: o.parties === 'tls' ? { tls: readTlsDir(o.tlsDir!) } : undefined,
             progress: stderrProgress(),
@@ -73,7 +75,7 @@ export function register(program: Command): void {
           bits: o.bits,
           calibPath: o.calib,
           calibLimit: positiveInt('calib-limit', o.calibLimit),
-          budget: o.budget === undefined ? undefined : Number(o.budget),
+          budget,
           programPath: o.program,
           progress: stderrProgress(),
           warn: (m) => process.stderr.write(`lutmpc: warning: ${m}\n`),

@@ -34,7 +34,7 @@ export function readTlsDir(dir: string): Record<PartyId, TlsIdentity> {
     try {
       return readFileSync(join(dir, f));
     } catch (e) {
-      throw new LutmpcError(`--tls-dir ${dir}: cannot read ${f} (need ca.crt and P0/P1/P2/C .crt and .key)`, { cause: e });
+      throw new LutmpcError(`--tls-dir ${dir}: cannot read ${f} (need ca.crt and P0/P1/P2/C .crt and .key; 'lutmpc certs --out DIR' writes them)`, { cause: e });
     }
   };
   const ca = read('ca.crt');
@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .option('--calib-limit <n>', 'calibration sentences from the start of --calib', '256')
     .option('--bits <spec>', 'weight bits when compiling: 8 (default), mixed, auto, NAME=8|4|1,...')
     .option('--parties <kind>', 'tcp (three processes, default), tls (needs --tls-dir) or inproc (one process)', 'tcp')
-    .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls')
+    .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls (`lutmpc certs --out DIR` writes one)')
     .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8 default; 12 = 2 chunks, more offline bytes)')
     .option('--borrow <kind>', 'borrow protocol of the requants with 3–5 chunks (the context requant at chunk 8): select (default, 2 rounds, twice the table reads) or chain (one round per chunk)')
     .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (one bit, output tables over 2^(n+1) entries), index (the n-bit index where that deals fewer bytes, tables over 2^n: 40 % fewer offline bytes at BERT-base for 12 % more online bytes) or per role ROLE=bit|index,... (default lnCentre=index: 9 % fewer offline bytes at BERT-base for 1.5 % more online)")
