@@ -48,7 +48,6 @@ await runCommand(async () => {
   const out = String(o['out']);
   const limit = Number(o['limit']);
   if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`--limit must be an integer ≥ 0 (got '${String(o['limit'])}')`);
-  mkdirSync(out, { recursive: true });
   let oursJson: unknown;
   let oursFigures: ReturnType<typeof normalizeOurs> | undefined;
   if (o['oursCmd']) {
@@ -59,6 +58,7 @@ await runCommand(async () => {
     } catch (e) {
       throw new RangeError(`--ours-cmd did not print JSON (${(e as Error).message})`);
     }
+    mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, 'ours.json'), JSON.stringify(oursJson, null, 1));
     oursFigures = normalizeOurs(oursJson, String(o['oursCmd'])); // refused now, not after the CrypTen run
   }
@@ -77,6 +77,7 @@ await runCommand(async () => {
     report.oursSource = `child process: ${String(o['oursCmd'])}`;
     report.ratios = ratios(report.ours, report.crypten);
   }
+  mkdirSync(out, { recursive: true }); // only once there is something to write (a refused flag leaves no folder)
   writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 1) + '\n');
   writeReport(report, out);
   process.stdout.write(formatCryptenBench(report) + `\nwrote ${path.join(out, 'report.md')}, report.json and SVG charts\n`);
