@@ -37,6 +37,8 @@ export interface LaunchSecureOptions {
   timeoutMs?: number;
   /** Kill every child still running after this long (default 30 min). */
   deadlineMs?: number;
+  /** After a failure, how long the other servers get to notice and exit before they are stopped (default 3000 ms). */
+  exitGraceMs?: number;
   /** Path of party-proc.js (default: next to this module; tests pass a transpiled copy). */
   entry?: string;
   /** Alternate offline and online per segment (pacer.ts): for shapes whose offline material does not fit in memory. */
@@ -72,6 +74,14 @@ interface Kid {
   error?: Extract<SecureChildMsg, { type: 'error' }>;
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   exited: Promise<void>;
+  /** This launcher SIGKILLed it (cleanup after a failure, or the deadline): never the root cause. */
+  killedByUs?: boolean;
+}
+
+function killKid(k: Kid): void {
+  if (k.exit) return;
+  k.killedByUs = true;
+  k.proc.kill('SIGKILL');
 }
 
 function defaultEntry(): string {
@@ -99,7 +109,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
   failed.catch(() => undefined);
   let firstDead: Kid | undefined;
   const onDeath = (k: Kid): void => {
-    if (k.done) return;
+    if (k.done || k.killedByUs) return;
     firstDead ??= k;
     const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
     failure!(new PeerError(`party ${k.id} (pid ${k.proc.pid}) ${why}`, k.id));
@@ -129,7 +139,8 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     kids.push(k);
   }
   const killer = setTimeout(() => {
-    for (const k of kids) if (!k.exit) k.proc.kill('SIGKILL');
+    failure!(new LutmpcError(`secure inference did not finish within ${o.deadlineMs ?? 30 * 60_000} ms (deadline): the parties were stopped`));
+    for (const k of kids) killKid(k);
   }, o.deadlineMs ?? 30 * 60_000);
   // Polls stop when the run is over, whatever ended it: a poll left
   // rescheduling itself after a failure kept the CLI process alive forever.
@@ -185,18 +196,33 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
   } catch (e) {
     client?.abort(e as Error);
     // Let the others notice and exit, then name the party that failed first.
-    await Promise.race([Promise.all(kids.map((k) => k.exited)), new Promise((r) => setTimeout(r, 3000))]);
-    for (const k of kids) if (!k.exit) k.proc.kill('SIGKILL');
+    await Promise.race([Promise.all(kids.map((k) => k.exited)), new Promise((r) => setTimeout(r, o.exitGraceMs ?? 3000))]);
+    for (const k of kids) killKid(k);
     await Promise.all(kids.map((k) => k.exited));
-    // Root cause: a server that died without reporting an error (killed, crashed), else the first failure.
-    // Then a party's own error over a party reporting that a peer went away (its consequence).
-    const root = kids.find((k) => k.exit && !k.done && !k.error) ?? kids.find((k) => k.error && k.error.name !== 'PeerError') ?? firstDead;
+    // Root cause: a server that died on its own without reporting an error (killed from outside,
+    // crashed), the first of them to die; else a party's own error over a party reporting that a
+    // peer went away (its consequence); else the first failure. Parties this launcher stopped
+    // itself are never blamed: then the client's own error (e.g. a timeout) is the cause.
+    // A server that others (or the client) report gone (PeerError naming it) and that reported nothing itself also
+    // died on its own, even when its exit reached us only after we sent it SIGKILL.
+    const silent = (k: Kid): boolean => !!k.exit && !k.done && !k.error && !k.killedByUs;
+    const clientSaw = e instanceof PeerError && e.name === 'PeerError' ? e.peer : undefined;
+    const namedGone = (k: Kid): boolean => !k.done && !k.error && (clientSaw === k.id || kids.some((o) => o.error?.name === 'PeerError' && o.error.peer === k.id));
+    const root =
+      (firstDead && silent(firstDead) ? firstDead : kids.find(silent)) ??
+      kids.find(namedGone) ??
+      kids.find((k) => k.error && k.error.name !== 'PeerError') ??
+      firstDead;
     if (root) {
       const k = root;
       const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
       throw new PeerError(`secure inference failed: party ${k.id} (pid ${k.proc.pid}) ${why}${k.stderr ? `; stderr: ${k.stderr.trim().slice(-500)}` : ''}`, k.id, { cause: e });
     }
-    throw e instanceof LutmpcError ? e : new LutmpcError(`secure inference failed: ${(e as Error).message}`, { cause: e });
+    const stopped = kids.filter((k) => k.killedByUs).map((k) => k.id);
+    const tail = stopped.length > 0 ? ` (${stopped.join(', ')} still running then, stopped)` : '';
+    if (e instanceof LutmpcError && !tail) throw e;
+    const msg = `secure inference failed: ${(e as Error).message}${tail}`;
+    throw e instanceof PeerError ? new PeerError(msg, e.peer, { cause: e }) : new LutmpcError(msg, { cause: e });
   } finally {
     over = true;
     ep?.close(); // the client's listener: nothing may keep the process alive after a failure

@@ -73,6 +73,28 @@ describe('secure forward with three party processes', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
+  it.each(['P2', 'P1'] as const)('a killed %s is named even when the launcher has to stop the others (they are not blamed)', async (kill) => {
+    // No grace: the surviving servers are still running when the launcher stops them with SIGKILL
+    // (as with a long input), and those kills must not be taken for the cause.
+    const err = await launchSecure({ program, ids, entry: src.entry('secure/party-proc.js'), timeoutMs: 10_000, kill, exitGraceMs: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PeerError);
+    expect((err as PeerError).peer).toBe(kill);
+    expect((err as Error).message).toMatch(new RegExp(`party ${kill} .*SIGKILL`));
+  });
+
+  it('a timeout is reported as one, not as the SIGKILL that stopped the parties afterwards', async () => {
+    const err = await launchSecure({ program, ids, entry: src.entry('secure/party-proc.js'), timeoutMs: 1, exitGraceMs: 0 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/timed out|within 1 ms/);
+    expect((err as Error).message).not.toMatch(/SIGKILL/);
+  });
+
   it("kind 'tls' without every identity is refused before anything starts (no silent plain TCP)", async () => {
     await expect(launchSecure({ program, ids, kind: 'tls', entry: src.entry('secure/party-proc.js') })).rejects.toThrow(/kind 'tls' needs a TLS identity for P0, P1, P2, C/);
     const { C: _c, ...noClient } = certs.ids;
