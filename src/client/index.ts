@@ -21,13 +21,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LutmpcError, ShapeError } from '../errors.js';
+import { FormatError, LutmpcError, ShapeError } from '../errors.js';
 import { Party } from '../mpc/party.js';
 import { Link } from '../mpc/transport/link.js';
 import type { PartyId } from '../mpc/transport/tcp.js';
 import { loadTokenizer, type BertTokenizer } from '../model/tokenizer.js';
 import type { PublicShape } from '../secure/forward.js';
-import { CLIENT_INPUT_MESSAGES, clientInfer } from '../secure/session.js';
+import { CLIENT_INPUT_MESSAGES, checkTokenIds, clientInfer } from '../secure/session.js';
 import { fromWire, RelayPipe, toWire } from '../server/relay.js';
 import { JsonHttp, ServiceError } from './http.js';
 
@@ -119,6 +119,8 @@ export class Client {
   async classify(text: string): Promise<ClassifyResult> {
     const m = await this.info();
     const tok = await this.tokenizer();
+    // Another tokenizer's ids would be valid numbers with the wrong meaning: refuse a size mismatch.
+    if (tok.vocabSize !== m.shape.vocab) throw new FormatError(`the tokenizer has ${tok.vocabSize} tokens but model '${m.name}' has a vocabulary of ${m.shape.vocab}: use the model's own tokenizer`);
     const enc = tok.encode(text, m.maxTokens);
     if (enc.truncated && this.opts.truncate === false) throw new ShapeError(`text is longer than the service's limit of ${m.maxTokens} tokens`);
     const r = await this.classifyIds(enc.ids);
@@ -130,6 +132,7 @@ export class Client {
     const t0 = performance.now();
     const m = await this.info();
     if (ids.length < 2 || ids.length > m.maxTokens) throw new ShapeError(`${ids.length} tokens: the service accepts 2..${m.maxTokens}`);
+    checkTokenIds(ids, m.shape); // before a session opens on the servers
     const timeoutMs = this.opts.timeoutMs ?? 120_000;
     const r1 = new RelayPipe('P1');
     const r2 = new RelayPipe('P2');
@@ -148,7 +151,8 @@ export class Client {
     try {
       // Both servers get all of the client's input messages in one exchange.
       const sent = (r: RelayPipe): number => r.outbox.filter((x) => x.tag.endsWith(':input')).length;
-      await r2.until(() => sent(r1) >= CLIENT_INPUT_MESSAGES && sent(r2) >= CLIENT_INPUT_MESSAGES);
+      // A failure of the client's own side must end the wait, not leave it pending forever.
+      await Promise.race([r2.until(() => sent(r1) >= CLIENT_INPUT_MESSAGES && sent(r2) >= CLIENT_INPUT_MESSAGES), result.then(() => undefined)]);
       const [a, b] = await Promise.all([
         this.h1.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r1.drain().map(toWire) }),
         this.h2.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r2.drain().map(toWire) }),

@@ -94,9 +94,16 @@ export class ServerSession {
 /** Messages the client sends each of P1 and P2 before it waits for the logits (the two masked one-hots). */
 export const CLIENT_INPUT_MESSAGES = 2;
 
+/** Token ids a model of this shape accepts: 1..maxPositions of them, each an integer id of its vocabulary. */
+export function checkTokenIds(ids: readonly number[], shape: Pick<PublicShape, 'vocab' | 'maxPositions'>): void {
+  if (ids.length < 1 || ids.length > shape.maxPositions) throw new ShapeError(`sequence length ${ids.length} is outside 1..${shape.maxPositions}`);
+  const bad = ids.findIndex((t) => !Number.isInteger(t) || t < 0 || t >= shape.vocab);
+  if (bad >= 0) throw new ShapeError(`token ${bad}: id ${ids[bad]} is outside the model's vocabulary 0..${shape.vocab - 1}`);
+}
+
 /** Client: send the ids (two masked one-hots, embed.ts), receive the int32 logits. */
 export async function clientInfer(client: Party, shape: PublicShape, ids: readonly number[]): Promise<Int32Array> {
-  if (ids.length < 1 || ids.length > shape.maxPositions) throw new ShapeError(`sequence length ${ids.length} is outside 1..${shape.maxPositions}`);
+  checkTokenIds(ids, shape);
   client.label = 'embed';
   const [xa, xb] = factoredOneHot(ids, shape.vocab);
   // One after the other: P1 and P2 take the client's messages in order (the

@@ -6,6 +6,8 @@
  * material is ever used twice.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, ServiceError } from '../../src/client/index.js';
 import { dialLink, rpc } from '../../src/server/peer-net.js';
@@ -72,6 +74,31 @@ describe('secure inference service (three roles in one process)', () => {
     expect(String(p.json['error'])).toMatch(new RegExp(`session ${sid} failed`));
     for (let i = 0; i < 4; i++) expect(o[i]!.logits).toEqual(await model.reference(model.encode(TEXTS[i + 2]!)));
   }, 60_000);
+
+  it('a token id outside the vocabulary is refused by the client before any session opens (no hang)', async () => {
+    const ids = model.encode(TEXTS[0]!);
+    const before = roles.p1.compute!.pool.takenCount;
+    const vocab = model.program.config.vocabSize;
+    await expect(client.classifyIds([...ids.slice(0, -1), vocab])).rejects.toThrow(new RegExp(`id ${vocab} is outside the model's vocabulary 0\\.\\.${vocab - 1}`));
+    await expect(client.classifyIds([ids[0]!, -1])).rejects.toThrow(/id -1 is outside/);
+    expect(roles.p1.compute!.pool.takenCount).toBe(before);
+  }, 30_000);
+
+  it("a tokenizer of another size than the served vocabulary is refused (its ids would mean other tokens)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-tok-'));
+    try {
+      const vocab = fs.readFileSync(path.join(model.dir, 'vocab.txt'), 'utf8');
+      fs.writeFileSync(path.join(dir, 'vocab.txt'), 'extra\n' + vocab);
+      const c = new Client({ p1: s.p1Url, p2: s.p2Url, token: s.token, ca, model: 'tiny', tokenizer: dir });
+      try {
+        await expect(c.classify(TEXTS[0]!)).rejects.toThrow(/the tokenizer has \d+ tokens but model 'tiny' has a vocabulary of \d+/);
+      } finally {
+        c.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it('bad requests get a 4xx with a reason and the server stays up', async () => {
     const cases: [string, Promise<{ status: number; json: Record<string, unknown> }>, number, RegExp][] = [
