@@ -1,7 +1,8 @@
 /**
  * Process entry of one role: `node role-main.js ROLE CONFIG` (forked by the
  * local launcher; `lutmpc serve --role` does the same in the CLI). SIGTERM
- * and SIGINT run the graceful shutdown; a second signal exits at once.
+ * and SIGINT run the graceful shutdown; a second signal exits at once. A
+ * forked role also shuts down when its parent goes away.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,8 +35,20 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stderr.write('usage: role-main.js dealer|p1|p2 CONFIG.json\n');
     process.exit(2);
   }
-  runRole(role, file).catch((e: Error) => {
+  const started = runRole(role, file);
+  started.catch((e: Error) => {
     process.stderr.write(`${role}: ${e.message}\n`);
     process.exit(1);
   });
+  // Forked with an IPC channel (serve --local): the channel closes when the parent exits, even by
+  // SIGKILL, which sends no signal here. Shut down gracefully then instead of outliving it.
+  if (process.channel) {
+    process.once('disconnect', () => {
+      process.stderr.write(`${role}: the launching process is gone; shutting down\n`);
+      void started.then((h) => h.close(10_000)).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
 }

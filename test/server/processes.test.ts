@@ -83,4 +83,16 @@ describe('service roles as processes', () => {
     expect(p1log).toMatch(/"msg":"stopped"/);
     expect(p1log).toMatch(/"msg":"model deployed: weight shares received"/);
   }, 90_000);
+
+  it('a forked role shuts down when its launcher goes away (a SIGKILLed parent sends it no signal)', async () => {
+    const p1 = start('p1');
+    // Listening (health answers; it is not ready without the dealer, which is stopped).
+    for (let t = Date.now(); Date.now() - t < 15_000; await new Promise((r) => setTimeout(r, 100))) {
+      if ((await rawRequest(s.p1Url, ca, 'GET', '/health').catch(() => ({ status: 0 }))).status === 200) break;
+    }
+    p1.proc.disconnect(); // what the child sees when its parent dies
+    const code = await Promise.race([p1.exited, new Promise<string>((r) => setTimeout(() => r('still running after 20 s'), 20_000))]);
+    expect(code).toBe(0);
+    expect(fs.readFileSync(path.join(s.dir, 'p1.log'), 'utf8')).toMatch(/the launching process is gone; shutting down/);
+  }, 40_000);
 });
