@@ -4,7 +4,7 @@
  * session; the float model runs beside it on the same sentences.
  */
 import { LutmpcError } from '../errors.js';
-import { readTsv } from '../model/data.js';
+import { checkLabels, readTsv } from '../model/data.js';
 import { loadHfBert } from '../model/hf-folder.js';
 import { argmax } from '../model/int-bert.js';
 import { encodeAll } from '../model/api.js';
@@ -33,6 +33,7 @@ export async function evaluateCrypten(o: CryptenEvalOptions): Promise<CryptenEva
   const m = loadHfBert(o.modelDir);
   const rows = readTsv(o.dataPath, o.limit);
   if (rows.length === 0) throw new LutmpcError(`${o.dataPath}: no examples to evaluate`);
+  checkLabels(rows, m.config.numLabels, o.dataPath);
   const { data } = encodeAll(m, rows);
   const maxSeq = Math.max(...data.map((d) => d.ids.length));
   const t0 = performance.now();

@@ -9,7 +9,8 @@ import { getKernels } from '../kernels/loader.js';
 import type { Kernels } from '../kernels/types.js';
 import { searchBits, parseBitsSpec, type BitSearchResult, type LabelledIds } from './bits.js';
 import { calibrate } from './calibrate.js';
-import { readTsv, type Example } from './data.js';
+import { checkLabels, readTsv, type Example } from './data.js';
+import type { BertConfig } from './config.js';
 import { loadHfBert, type HfBert } from './hf-folder.js';
 import { IntBert, argmax } from './int-bert.js';
 import { loadProgram, matmulNames, programSize, saveProgram, type IntProgram, type ProgramSize } from './program.js';
@@ -18,6 +19,17 @@ import { compileProgram, fakeQuantModel, type WeightBits } from './quantize.js';
 
 /** File name of a compiled program kept inside a model folder. */
 export const PROGRAM_FILE = 'model.lutmpc';
+
+/**
+ * A program runs only with the model folder it was compiled from (its
+ * tokenizer and float reference): every architecture field must agree, or
+ * the run would give plausible numbers for the wrong model.
+ */
+export function checkProgramFor(program: IntProgram, cfg: BertConfig, programPath: string, modelDir: string): void {
+  const keys = ['numLayers', 'hidden', 'heads', 'intermediate', 'vocabSize', 'maxPositions', 'typeVocabSize', 'numLabels', 'hiddenAct'] as const;
+  const diff = keys.filter((k) => program.config[k] !== cfg[k]).map((k) => `${k} ${String(program.config[k])} vs ${String(cfg[k])}`);
+  if (diff.length > 0) throw new LutmpcError(`${programPath} was compiled for a different model than ${modelDir} (${diff.join(', ')})`);
+}
 
 export type BitsChoice = 'auto' | '8' | 'mixed' | string;
 
@@ -65,6 +77,7 @@ export async function compileLoaded(m: HfBert, calibRows: readonly Example[], o:
   let bits: Record<string, WeightBits>;
   let search: BitSearchResult | undefined;
   if (choice === 'auto') {
+    checkLabels(calibRows, m.config.numLabels, 'calibration set'); // the search measures accuracy on them
     const set = data.slice(0, o.searchLimit ?? 128);
     search = await searchBits(m.model, stats, set, o.kernels ?? getKernels(), { budget: o.budget, onStep: (d, t) => o.progress?.('bit search', d, t) });
     bits = search.bits;
@@ -124,11 +137,14 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const m = loadHfBert(o.modelDir);
   const rows = readTsv(o.dataPath, o.limit);
   if (rows.length === 0) throw new LutmpcError(`${o.dataPath}: no examples to evaluate`);
+  checkLabels(rows, m.config.numLabels, o.dataPath);
   const { data, truncated } = encodeAll(m, rows, o.warn);
   const mode = o.mode ?? 'float';
   const t0 = Date.now();
   let correct = 0;
   if (mode === 'float') {
+    const unused = [o.calibPath && '--calib', o.programPath && '--program', o.bits !== undefined && '--bits'].filter(Boolean);
+    if (unused.length > 0) o.warn?.(`${unused.join(', ')} ignored in float mode (the float model needs no program)`);
     data.forEach((d, i) => {
       if (argmax(m.model.forward(d.ids)) === d.label) correct++;
       o.progress?.('float eval', i + 1, data.length);
@@ -139,7 +155,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   let program: IntProgram;
   let programSource: string;
   let calibSentences: number | undefined;
-  if (o.calibPath) {
+  if (o.calibPath && o.programPath) o.warn?.(`--calib ${o.calibPath} is ignored: --program ${o.programPath} is run as compiled`);
+  if (o.calibPath && !o.programPath) {
     if (resolve(o.calibPath) === resolve(o.dataPath)) o.warn?.(`--calib and --data are the same file (${o.dataPath}): calibrate on a training split, never on the evaluation split`);
     const calRows = readTsv(o.calibPath, o.calibLimit ?? 256);
     const r = await compileLoaded(m, calRows, { bits: o.bits ?? '8', budget: o.budget, kernels: kern, progress: o.progress, warn: o.warn });
@@ -147,14 +164,12 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     programSource = `compiled from ${o.calibPath}`;
     calibSentences = r.report.calibSentences;
   } else {
-    if (o.bits !== undefined) o.warn?.(`--bits ${o.bits} is ignored without --calib: the compiled program keeps its own bit widths`);
+    if (o.bits !== undefined) o.warn?.(`--bits ${o.bits} is ignored: the compiled program keeps its own bit widths`);
     const path = o.programPath ?? join(o.modelDir, PROGRAM_FILE);
     if (!existsSync(path)) throw new LutmpcError(`integer mode needs --calib FILE.tsv (no compiled program at ${path})`);
     program = loadProgram(path);
     programSource = path;
-    if (program.config.hidden !== m.config.hidden || program.config.vocabSize !== m.config.vocabSize || program.config.numLayers !== m.config.numLayers) {
-      throw new LutmpcError(`${path} was compiled for a different model than ${o.modelDir}`);
-    }
+    checkProgramFor(program, m.config, path, o.modelDir);
   }
   const t1 = Date.now();
   const ib = new IntBert(program, kern);

@@ -8,22 +8,26 @@ import { FormatError } from '../errors.js';
 export interface Example {
   text: string;
   label: number;
+  /** 1-based line in its file (for error messages). */
+  line?: number;
 }
 
 export function parseTsv(content: string, source = 'tsv'): Example[] {
-  const lines = content.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  // A UTF-8 byte-order mark would otherwise become part of the first column's name, invisibly.
+  const lines = content.replace(/^\uFEFF/, '').split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const header = (lines[0] ?? '').split('\t');
   const ti = header.indexOf('sentence') >= 0 ? header.indexOf('sentence') : header.indexOf('text');
   const li = header.indexOf('label');
-  if (ti < 0 || li < 0) throw new FormatError(`${source}: header must name a 'sentence' or 'text' column and a 'label' column (got ${JSON.stringify(header)})`);
+  if (ti < 0 || li < 0) throw new FormatError(`${source}: header must name a 'sentence' or 'text' column and a 'label' column (got ${JSON.stringify(header).slice(0, 200)})`);
   const out: Example[] = [];
   for (let n = 1; n < lines.length; n++) {
     const line = lines[n]!;
     if (line === '') continue;
     const parts = line.split('\t');
-    const lab = parts[li];
-    if (lab === undefined || !/^-?\d+$/.test(lab.trim())) throw new FormatError(`${source}:${n + 1}: label ${JSON.stringify(lab)} is not an integer`);
-    out.push({ text: parts[ti] ?? '', label: Number(lab.trim()) });
+    if (parts.length <= Math.max(ti, li)) throw new FormatError(`${source}:${n + 1}: ${parts.length} tab-separated column(s), the header names ${header.length}`);
+    const lab = parts[li]!;
+    if (!/^-?\d+$/.test(lab.trim())) throw new FormatError(`${source}:${n + 1}: label ${JSON.stringify(lab.slice(0, 40))} is not an integer`);
+    out.push({ text: parts[ti] ?? '', label: Number(lab.trim()), line: n + 1 });
   }
   return out;
 }
@@ -37,4 +41,10 @@ export function readTsv(path: string, limit?: number): Example[] {
   }
   const rows = parseTsv(content, path);
   return limit !== undefined ? rows.slice(0, limit) : rows;
+}
+
+/** Refuse labels a model with `numLabels` outputs cannot predict (an accuracy over them would mean nothing). */
+export function checkLabels(rows: readonly Example[], numLabels: number, source: string): void {
+  const bad = rows.find((r) => r.label < 0 || r.label >= numLabels);
+  if (bad) throw new FormatError(`${source}${bad.line !== undefined ? `:${bad.line}` : ''}: label ${bad.label} is outside 0..${numLabels - 1} (the model has ${numLabels} labels)`);
 }

@@ -74,8 +74,10 @@ export function parseSafetensors(buf: Buffer, source = 'safetensors'): Map<strin
   const base = 8 + headerLen;
   const dataLen = buf.length - base;
   const out = new Map<string, SafeTensor>();
+  const spans: [number, number, string][] = [];
   for (const [name, infoRaw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
+    if (typeof infoRaw !== 'object' || infoRaw === null || Array.isArray(infoRaw)) throw new FormatError(`${source}: tensor '${name}' has no {dtype, shape, data_offsets} entry (got ${JSON.stringify(infoRaw)})`);
     const info = infoRaw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info.dtype;
     if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
@@ -90,9 +92,17 @@ export function parseSafetensors(buf: Buffer, source = 'safetensors'): Map<strin
     const [b, e] = offs as [number, number];
     const count = (shape as number[]).reduce((a, d) => a * d, 1);
     const bytes = count * DTYPE_BYTES[dtype as SafeDtype];
-    if (e < b || e - b !== bytes) throw new FormatError(`${source}: tensor '${name}' spans ${e - b} bytes but ${dtype}${JSON.stringify(shape)} needs ${bytes}`);
+    if (e < b) throw new FormatError(`${source}: tensor '${name}' has data_offsets [${b}, ${e}] that end before they begin`);
+    if (e - b !== bytes) throw new FormatError(`${source}: tensor '${name}' spans ${e - b} bytes but ${dtype}${JSON.stringify(shape)} needs ${bytes}`);
     if (e > dataLen) throw new FormatError(`${source}: tensor '${name}' ends at byte ${e} of a ${dataLen}-byte data section (truncated file?)`);
+    spans.push([b, e, name]);
     out.set(name, { name, dtype: dtype as SafeDtype, shape: shape as number[], data: decode(dtype as SafeDtype, buf.subarray(base + b, base + e), count) });
+  }
+  // Two tensors over the same bytes would each read the other's values.
+  spans.sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < spans.length; i++) {
+    const [pb, pe, pn] = spans[i - 1]!, [b, , n] = spans[i]!;
+    if (b < pe && pe > pb) throw new FormatError(`${source}: tensors '${pn}' and '${n}' overlap (bytes ${b}..${pe})`);
   }
   return out;
 }

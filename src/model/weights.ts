@@ -49,6 +49,9 @@ export function weightsFromTensors(cfg: BertConfig, t: Map<string, SafeTensor>, 
     if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {
       throw new FormatError(`${source}: tensor '${name}' has shape ${JSON.stringify(x.shape)}, the config implies ${JSON.stringify(shape)}`);
     }
+    // A NaN or infinity would calibrate into meaningless scales and give logits that look valid.
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) throw new FormatError(`${source}: tensor '${x.name}' holds ${d[i]} at index ${i} (weights must be finite)`);
     return x.data;
   };
   const lin = (name: string, out: number, inn: number): Linear => ({ in: inn, out, w: get(`${name}.weight`, [out, inn]), b: get(`${name}.bias`, [out]) });

@@ -10,7 +10,7 @@ import { LutmpcError } from '../errors.js';
 import { getKernels } from '../kernels/loader.js';
 import type { Kernels } from '../kernels/types.js';
 import { encodeAll } from '../model/api.js';
-import { readTsv } from '../model/data.js';
+import { checkLabels, readTsv } from '../model/data.js';
 import { IntBert, argmax } from '../model/int-bert.js';
 import type { Progress } from '../model/progress.js';
 import type { ClusterKind, ClusterOptions } from '../mpc/cluster.js';
@@ -74,6 +74,7 @@ export async function evaluateSecure(o: SecureEvalOptions): Promise<SecureEvalRe
   const model = await resolveProgram({ modelDir: o.modelDir, programPath: o.programPath, calibPath: o.calibPath, calibLimit: o.calibLimit, bits: o.bits, budget: o.budget, warn: o.warn });
   const rows = readTsv(o.dataPath, o.limit);
   if (rows.length === 0) throw new LutmpcError(`${o.dataPath}: no examples to evaluate`);
+  checkLabels(rows, model.hf.config.numLabels, o.dataPath);
   const { data, truncated } = encodeAll(model.hf, rows, o.warn);
   const ref = new IntBert(model.program, o.kernels ?? getKernels());
   const parties = o.parties ?? 'inproc';

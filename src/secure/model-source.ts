@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LutmpcError } from '../errors.js';
-import { compileLoaded, PROGRAM_FILE } from '../model/api.js';
+import { checkProgramFor, compileLoaded, PROGRAM_FILE } from '../model/api.js';
 import { calibrate } from '../model/calibrate.js';
 import { readTsv } from '../model/data.js';
 import { loadHfBert, type HfBert } from '../model/hf-folder.js';
@@ -43,8 +43,10 @@ export function sharedTrainTsv(): string {
 export async function resolveProgram(o: ProgramChoice): Promise<ResolvedModel> {
   const hf = loadHfBert(o.modelDir);
   const check = (p: IntProgram, path: string): IntProgram => {
-    const c = p.config;
-    if (c.hidden !== hf.config.hidden || c.vocabSize !== hf.config.vocabSize || c.numLayers !== hf.config.numLayers) throw new LutmpcError(`${path} was compiled for a different model than ${o.modelDir}`);
+    checkProgramFor(p, hf.config, path, o.modelDir);
+    // What a compiled program fixes already: say so rather than drop the flags silently.
+    const unused = [o.calibPath && `--calib ${o.calibPath}`, o.bits !== undefined && `--bits ${o.bits}`].filter(Boolean);
+    if (unused.length > 0) o.warn?.(`${unused.join(' and ')} ignored: ${path} is run as compiled`);
     return p;
   };
   if (o.programPath) return { hf, program: check(loadProgram(o.programPath), o.programPath), programPath: o.programPath, source: o.programPath };

@@ -54,6 +54,22 @@ describe('evaluate / compileModel', () => {
     rmSync(join(dir, PROGRAM_FILE));
   });
 
+  it('--program wins over --calib (with a warning) and must come from a model of the same architecture', async () => {
+    const prog = join(tmp, 'prog.lutmpc');
+    await compileModel({ modelDir: dir, calibPath: calib, out: prog, kernels: tsKernels });
+    const w: string[] = [];
+    const r = await evaluate({ modelDir: dir, dataPath: dev, mode: 'int', programPath: prog, calibPath: calib, limit: 3, kernels: tsKernels, warn: (x) => w.push(x) });
+    expect(r.programSource).toBe(prog);
+    expect(w.some((x) => x.includes(`--calib ${calib} is ignored: --program ${prog} is run as compiled`))).toBe(true);
+    // Same sizes except the heads (4 instead of 2): the old check (layers, hidden, vocab) let it run.
+    const other = writeRandomBert({ layers: 1, hidden: 32, heads: 4, intermediate: 64, maxPositions: 20, seed: 21 });
+    try {
+      await expect(evaluate({ modelDir: other, dataPath: dev, mode: 'int', programPath: prog, limit: 3 })).rejects.toThrow(/was compiled for a different model than .* \(heads 2 vs 4\)/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('auto bit search keeps calibration accuracy within the budget', async () => {
     const { report } = await compileModel({ modelDir: dir, calibPath: calib, bits: 'auto', budget: 5, searchLimit: 16, kernels: tsKernels });
     const s = report.search!;
@@ -65,6 +81,13 @@ describe('evaluate / compileModel', () => {
   it('bad inputs are clear errors', async () => {
     expect(() => parseTsv('foo\tbar\nx\t1\n', 'f.tsv')).toThrow(/must name a 'sentence' or 'text' column and a 'label'/);
     expect(() => parseTsv('text\tlabel\nhello\tpos\n', 'f.tsv')).toThrow(/f.tsv:2: label "pos" is not an integer/);
+    expect(() => parseTsv('text\tlabel\nno tab here\n', 'f.tsv')).toThrow(/f.tsv:2: 1 tab-separated column\(s\), the header names 2/);
+    expect(parseTsv('\uFEFFtext\tlabel\nhi\t1\n', 'bom.tsv')).toEqual([{ text: 'hi', label: 1, line: 2 }]); // a BOM is not part of the header
+    for (const bad of ['7', '-1']) {
+      const f = join(tmp, `label${bad}.tsv`);
+      writeFileSync(f, `sentence\tlabel\nfine\t0\nodd\t${bad}\n`);
+      for (const mode of ['float', 'int'] as const) await expect(evaluate({ modelDir: dir, dataPath: f, mode })).rejects.toThrow(new RegExp(`label${bad}.tsv:3: label ${bad} is outside 0..1 \\(the model has 2 labels\\)`));
+    }
     await expect(evaluate({ modelDir: dir, dataPath: join(tmp, 'missing.tsv') })).rejects.toThrow(FormatError);
     await expect(evaluate({ modelDir: join(tmp, 'nomodel'), dataPath: dev })).rejects.toThrow(/does not exist/);
     const empty = join(tmp, 'empty.tsv');

@@ -189,6 +189,14 @@ describe('program file validation', () => {
     try {
       writeFileSync(st, full.subarray(0, full.length - 100));
       expect(() => loadHfBert(dir)).toThrow(/truncated file/);
+      // A non-finite weight (the last float of the file: the data section is written in order) is named.
+      const inf = Buffer.from(full);
+      inf.writeFloatLE(Number.POSITIVE_INFINITY, inf.length - 4);
+      writeFileSync(st, inf);
+      expect(() => loadHfBert(dir)).toThrow(/tensor '.+' holds Infinity at index \d+ \(weights must be finite\)/);
+      inf.writeFloatLE(Number.NaN, inf.length - 4);
+      writeFileSync(st, inf);
+      expect(() => loadHfBert(dir)).toThrow(/holds NaN at index/);
       rmSync(st);
       expect(() => loadHfBert(dir)).toThrow(/model.safetensors not found/);
     } finally {

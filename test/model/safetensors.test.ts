@@ -54,6 +54,10 @@ describe('safetensors reader', () => {
     expect(() => parseSafetensors(full.subarray(0, 20), 'hdr')).toThrow(/header length/);
     expect(() => parseSafetensors(build({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, Buffer.alloc(8)))).toThrow(/spans 8 bytes but F32\[3\] needs 12/);
     expect(() => parseSafetensors(build({ w: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, Buffer.alloc(8)))).toThrow(/dtype I64/);
+    expect(() => parseSafetensors(build({ w: null }, Buffer.alloc(8)), 'n')).toThrow(/n: tensor 'w' has no \{dtype, shape, data_offsets\} entry \(got null\)/);
+    expect(() => parseSafetensors(build({ w: { dtype: 'F32', shape: [1], data_offsets: [8, 4] } }, Buffer.alloc(8)))).toThrow(/data_offsets \[8, 4\] that end before they begin/);
+    const two = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } };
+    expect(() => parseSafetensors(build(two, Buffer.alloc(12)), 'ov')).toThrow(/ov: tensors 'a' and 'b' overlap/);
     const bad = join(dir, 'c.safetensors');
     writeFileSync(bad, Buffer.concat([Buffer.from([5, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{oops')]));
     expect(() => readSafetensors(bad)).toThrow(/not valid JSON/);
