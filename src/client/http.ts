@@ -35,7 +35,13 @@ export class JsonHttp {
     private readonly token: string,
     private readonly timeoutMs: number,
   ) {
-    this.base = new URL(ep.url);
+    const who = ep.name ?? 'server';
+    try {
+      this.base = new URL(ep.url);
+    } catch {
+      throw new RangeError(`${who} URL '${ep.url}' is not a URL (expected https://host:port)`);
+    }
+    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') throw new RangeError(`${who} URL '${ep.url}' must start with https:// (got protocol '${this.base.protocol}')`);
     const name = ep.name;
     this.agent =
       this.base.protocol === 'https:'

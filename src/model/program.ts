@@ -10,7 +10,7 @@
  * shapes against the config, so a damaged file is a FormatError up front.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { FormatError } from '../errors.js';
+import { FormatError, LutmpcError } from '../errors.js';
 import { parseBertConfig, type BertConfig } from './config.js';
 import { S_MAX, type MatW, type Requant } from './intops.js';
 
@@ -221,9 +221,16 @@ export function parseProgram(buf: Buffer, source = 'program'): IntProgram {
     }
     return v;
   };
+  if (typeof head.program !== 'object' || head.program === null || Array.isArray(head.program)) throw new FormatError(`${source}: header lacks the program object`);
   const p = dec(head.program) as IntProgram & { config: unknown };
-  p.config = parseBertConfig(p.config, `${source} (config)`);
-  validateProgram(p as IntProgram, source);
+  try {
+    p.config = parseBertConfig(p.config, `${source} (config)`);
+    validateProgram(p as IntProgram, source);
+  } catch (e) {
+    // A field missing where the checks expect an object: still the file's fault, named as such.
+    if (e instanceof LutmpcError) throw e;
+    throw new FormatError(`${source}: malformed program (${(e as Error).message})`, { cause: e });
+  }
   return p as IntProgram;
 }
 
@@ -245,8 +252,9 @@ export function validateProgram(p: IntProgram, source = 'program'): void {
     throw new FormatError(`${source}: ${what}`);
   };
   if (p.sMax !== S_MAX) fail(`sMax ${p.sMax} differs from this build's ${S_MAX}`);
+  if (typeof p.logitScale !== 'number' || !Number.isFinite(p.logitScale) || p.logitScale <= 0) fail(`logitScale ${JSON.stringify(p.logitScale)} is not a positive number`);
   const rq = (r: Requant, name: string, cols: number): void => {
-    if (!r || !(r.shifts instanceof Int32Array) || !Array.isArray(r.tables)) fail(`${name}: malformed requant`);
+    if (!r || !(r.shifts instanceof Int32Array) || !Array.isArray(r.tables) || r.tables.length < 1) fail(`${name}: malformed requant`);
     if (!Number.isInteger(r.bits) || r.bits < 1 || r.bits > 12) fail(`${name}: index width ${r.bits} outside 1..12`);
     if (r.channels !== 1 && r.channels !== cols) fail(`${name}: ${r.channels} channels for ${cols} columns`);
     if (r.shifts.length !== 1 && r.shifts.length !== cols) fail(`${name}: ${r.shifts.length} shifts for ${cols} columns`);

@@ -1,5 +1,8 @@
 /** CLI options that must be refused up front, with a clear error, instead of failing (or silently degrading) once the parties run. */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 describe('--parties tls without --tls-dir', () => {
@@ -43,5 +46,30 @@ describe('numbers, names and files refused before any work', () => {
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
     expect(Date.now() - t0).toBeLessThan(5_000); // refused up front, not after a run
+  });
+});
+
+describe('classify: a bad client file or URL is named before any request', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lutmpc-client-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const f = path.join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  it.each([
+    ['not JSON', () => ['--client', file('bad.json', '{p1: x')], /FormatError: .*bad\.json: not valid JSON/],
+    ['null', () => ['--client', file('null.json', 'null')], /FormatError: .*null\.json: expected a JSON object \{p1, p2, token, ca, model\}/],
+    ['a field of the wrong type', () => ['--client', file('num.json', '{"p1": 5}')], /'p1' must be a string \(got 5\)/],
+    ['fields missing', () => ['--client', file('empty.json', '{}')], /empty\.json gives no p1, p2, token \(and no --p1, --p2, --token flag\)/],
+    ['a missing file', () => ['--client', path.join(dir, 'nope.json')], /FormatError: cannot read the client file .*nope\.json/],
+    ['a missing CA file', () => ['--p1', 'https://127.0.0.1:1', '--p2', 'https://127.0.0.1:2', '--token', 't', '--ca', path.join(dir, 'no-ca.pem')], /cannot read the CA certificate .*no-ca\.pem/],
+    ['a P1 URL that is not one', () => ['--p1', '127.0.0.1:1', '--p2', 'https://127.0.0.1:2', '--token', 't'], /P1 URL '127\.0\.0\.1:1' (is not a URL|must start with https)/],
+    ['a P2 URL of another protocol', () => ['--p1', 'https://127.0.0.1:1', '--p2', 'htp:/x', '--token', 't'], /P2 URL 'htp:\/x' must start with https:\/\/ \(got protocol 'htp:'\)/],
+  ])('%s', async (_name, args, message) => {
+    const r = await runCli(['classify', '--text', 'hi', ...args()]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 });

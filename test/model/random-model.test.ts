@@ -167,6 +167,19 @@ describe('program file validation', () => {
     const wrongShape = structuredClone(head);
     wrongShape.program.config.hidden_size = 32;
     expect(() => parseProgram(redo(wrongShape), 's')).toThrow(FormatError);
+    // Fields missing or of the wrong kind: FormatErrors naming the file, never a TypeError.
+    const { program: _p, ...noProgram } = head;
+    void _p;
+    expect(() => parseProgram(redo(noProgram), 'np')).toThrow(/np: header lacks the program object/);
+    const edit = (f: (p: Record<string, unknown>) => void): Buffer => {
+      const h = structuredClone(head) as unknown as { program: Record<string, unknown> };
+      f(h.program);
+      return redo(h);
+    };
+    expect(() => parseProgram(edit((p) => (p['logitScale'] = 'x')), 'ls')).toThrow(/ls: logitScale "x" is not a positive number/);
+    expect(() => parseProgram(edit((p) => ((p['layers'] as { q: { rq: { tables: unknown[] } } }[])[0]!.q.rq.tables = [])), 'tb')).toThrow(/tb: l0\.q: malformed requant/);
+    expect(() => parseProgram(edit((p) => delete p['emb']), 'em')).toThrow(FormatError);
+    expect(() => parseProgram(edit((p) => ((p['layers'] as unknown[])[0] = null)), 'nl')).toThrow(/nl: malformed program/);
   });
 
   it('bad folders: missing files, wrong tensor shape, unsupported act or model type', () => {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { Client } from '../../client/index.js';
+import { FormatError } from '../../errors.js';
 import { printJson, runCommand } from '../output.js';
 
 interface ClassifyCliOptions {
@@ -18,6 +19,38 @@ interface ClassifyCliOptions {
   model?: string;
   tokenizer?: string;
   json?: boolean;
+}
+
+/** What `serve --local` writes to client.json. */
+export interface ClientFile {
+  p1?: string;
+  p2?: string;
+  token?: string;
+  ca?: string;
+  model?: string;
+}
+
+function readFile(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new FormatError(`cannot read the ${what} ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** client.json: a JSON object whose fields, where present, are strings. */
+export function readClientFile(file: string): ClientFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFile(file, 'client file').toString('utf8'));
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FormatError(`${file}: expected a JSON object {p1, p2, token, ca, model} as serve --local writes it`);
+  const r = raw as Record<string, unknown>;
+  for (const k of ['p1', 'p2', 'token', 'ca', 'model'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') throw new FormatError(`${file}: '${k}' must be a string (got ${JSON.stringify(r[k])})`);
+  return r as ClientFile;
 }
 
 export function register(program: Command): void {
@@ -35,13 +68,16 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((o: ClassifyCliOptions) =>
       runCommand(async () => {
-        const f = o.client ? (JSON.parse(fs.readFileSync(o.client, 'utf8')) as Record<string, string>) : {};
-        const p1 = o.p1 ?? f['p1'];
-        const p2 = o.p2 ?? f['p2'];
-        const token = o.token ?? process.env['LUTMPC_TOKEN'] ?? f['token'];
-        if (!p1 || !p2 || !token) throw new RangeError('give --client FILE, or --p1, --p2 and --token (or $LUTMPC_TOKEN)');
-        const caFile = o.ca ?? f['ca'];
-        const client = new Client({ p1, p2, token, ca: caFile ? fs.readFileSync(caFile) : undefined, model: o.model ?? f['model'], tokenizer: o.tokenizer });
+        const f = o.client ? readClientFile(o.client) : {};
+        const p1 = o.p1 ?? f.p1;
+        const p2 = o.p2 ?? f.p2;
+        const token = o.token ?? process.env['LUTMPC_TOKEN'] ?? f.token;
+        if (!p1 || !p2 || !token) {
+          const missing = [!p1 && 'p1', !p2 && 'p2', !token && 'token'].filter(Boolean).join(', ');
+          throw new RangeError(o.client ? `${o.client} gives no ${missing} (and no --${missing.split(', ').join(', --')} flag)` : 'give --client FILE, or --p1, --p2 and --token (or $LUTMPC_TOKEN)');
+        }
+        const caFile = o.ca ?? f.ca;
+        const client = new Client({ p1, p2, token, ca: caFile ? readFile(caFile, 'CA certificate') : undefined, model: o.model ?? f.model, tokenizer: o.tokenizer });
         try {
           const results = await Promise.all(o.text.map((t) => client.classify(t)));
           if (o.json) printJson(results.map((r, i) => ({ text: o.text[i], ...r })));
