@@ -92,8 +92,10 @@ export class Client {
     const [a, b] = await Promise.all([this.h1.request<{ models: ServedModel[] }>('GET', '/v1/models'), this.h2.request<{ models: ServedModel[] }>('GET', '/v1/models')]);
     const pick = (l: ServedModel[], who: string): ServedModel => {
       const m = this.opts.model ? l.find((x) => x.name === this.opts.model) : l[0];
-      if (!m) throw new ServiceError(`${who} does not serve ${this.opts.model ? `model '${this.opts.model}'` : 'any model yet'}`, 404, who);
-      return m;
+      if (m) return m;
+      // Nothing deployed yet means the dealer has not (re)deployed: say so rather than blame the name.
+      if (l.length === 0) throw new ServiceError(`${who} serves no model yet: the dealer (P0) has not deployed one (is it running and connected?)`, 404, who);
+      throw new ServiceError(`${who} does not serve model '${this.opts.model}' (it serves ${l.map((x) => `'${x.name}'`).join(', ')})`, 404, who);
     };
     const m1 = pick(a.models, 'P1');
     const m2 = pick(b.models, 'P2');

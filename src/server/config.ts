@@ -104,6 +104,9 @@ export function parseConfig(raw: unknown, source: string, baseDir: string, role?
   const r = ConfigSchema.safeParse(raw);
   if (!r.success) throw new FormatError(`invalid configuration ${source}:\n${formatIssues(r.error)}`);
   const c = r.data;
+  // Lengths the service refuses (limits.maxTokens) would be dealt and never used.
+  const badLen = c.pool.lengths.filter((n) => n < 2 || n > c.limits.maxTokens);
+  if (badLen.length > 0) throw new FormatError(`invalid configuration ${source}:\n  - pool.lengths: ${badLen.join(', ')} outside 2..${c.limits.maxTokens} (the token counts limits.maxTokens allows)`);
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   c.ca = abs(c.ca);
   for (const ro of ROLES) {

@@ -39,6 +39,10 @@ describe('numbers, names and files refused before any work', () => {
     ['eval --budget -1', ['eval', '--model', 'nowhere', '--data', 'nowhere.tsv', '--budget', '-1'], /--budget must be accuracy points in 0…100 \(got '-1'\)/],
     ['compile --budget x', ['compile', '--model', 'nowhere', '--calib', 'nowhere.tsv', '--out', 'nowhere.lutmpc', '--bits', 'auto', '--budget', 'x'], /--budget must be accuracy points in 0…100 \(got 'x'\)/],
     ['certs --days 0', ['certs', '--out', 'nowhere-certs', '--days', '0'], /--days must be a positive integer \(got '0'\)/],
+    ['serve --local --pool-lengths abc', ['serve', '--local', '--pool-lengths', '8,abc'], /--pool-lengths: 'abc' is not a sequence length in 2\.\.128/],
+    ['serve --local --pool-lengths 99999', ['serve', '--local', '--pool-lengths', '99999'], /'99999' is not a sequence length in 2\.\.128/],
+    ['serve --local --grace -1', ['serve', '--local', '--grace', '-1'], /--grace must be milliseconds ≥ 0 \(got '-1'\)/],
+    ['serve --role p1 --grace x', ['serve', '--role', 'p1', '--config', 'nowhere.json', '--grace', 'x'], /--grace must be milliseconds ≥ 0 \(got 'x'\)/],
   ])('%s', async (_name, args, message) => {
     const t0 = Date.now();
     const r = await runCli(args);

@@ -26,6 +26,12 @@ describe('serve configuration', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('pool.lengths outside 2..limits.maxTokens are refused (they would be dealt and never used)', () => {
+    expect(parseConfig({ ...good(), pool: { lengths: [8, 16] } }, 'serve.json', '/tmp').pool.lengths).toEqual([8, 16]);
+    expect(() => parseConfig({ ...good(), pool: { lengths: [8, 99999, 1] } }, 'serve.json', '/tmp')).toThrow(/pool\.lengths: 99999, 1 outside 2\.\.128/);
+    expect(() => parseConfig({ ...good(), limits: { maxTokens: 32 }, pool: { lengths: [64] } }, 'serve.json', '/tmp')).toThrow(/64 outside 2\.\.32/);
+  });
+
   it('secure: takes a chunk, a borrow protocol and a last opening, refuses unknown ones', () => {
     expect(parseConfig({ ...good(), secure: { chunk: 12, borrow: 'chain' } }, 'serve.json', '/tmp').secure).toEqual({ chunk: 12, borrow: 'chain' });
     expect(parseConfig({ ...good(), secure: { borrowOut: 'index' } }, 'serve.json', '/tmp').secure).toEqual({ borrowOut: 'index' });

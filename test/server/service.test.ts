@@ -84,6 +84,15 @@ describe('secure inference service (three roles in one process)', () => {
     expect(roles.p1.compute!.pool.takenCount).toBe(before);
   }, 30_000);
 
+  it('an unknown model name is answered with the names served', async () => {
+    const c = new Client({ p1: s.p1Url, p2: s.p2Url, token: s.token, ca, model: 'nope' });
+    try {
+      await expect(c.classify(TEXTS[0]!)).rejects.toThrow(/P1 does not serve model 'nope' \(it serves 'tiny'\)/);
+    } finally {
+      c.close();
+    }
+  });
+
   it("a tokenizer of another size than the served vocabulary is refused (its ids would mean other tokens)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-tok-'));
     try {

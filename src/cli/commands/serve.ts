@@ -59,14 +59,28 @@ function printLocal(s: LocalSetup, clientFile: string): void {
   );
 }
 
+/** The default limits.maxTokens of a local deployment (config.ts). */
+const LOCAL_MAX_TOKENS = 128;
+
+function graceMs(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new RangeError(`--grace must be milliseconds ≥ 0 (got '${v}')`);
+  return n;
+}
+
 async function serveLocal(o: ServeCliOptions): Promise<void> {
+  // Checked here so the error names the flag, not the generated config file.
+  const lengths = (o.poolLengths ?? '').split(',').filter((x) => x.trim() !== '').map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 2 || n > LOCAL_MAX_TOKENS) throw new RangeError(`--pool-lengths: '${x}' is not a sequence length in 2..${LOCAL_MAX_TOKENS} (tokens, [CLS] and [SEP] included)`);
+    return n;
+  });
+  const grace = graceMs(o.grace);
   const dir = o.dir ? path.resolve(o.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-local-'));
   const model = localModel(o, dir);
-  const lengths = (o.poolLengths ?? '').split(',').filter(Boolean).map(Number);
   const s = await writeLocalDeployment(dir, { model, overrides: { pool: { perLength: 1, lengths, maxLengths: 8, maxItems: 8, concurrency: 1 } } });
   const clientFile = path.join(dir, 'client.json');
   fs.writeFileSync(clientFile, JSON.stringify({ p1: s.p1Url, p2: s.p2Url, token: s.token, ca: s.ca, model: s.config.model.name }, null, 2), { mode: 0o600 });
-  const grace = Number(o.grace);
   if (o.inProcess) {
     const roles = await startLocalInProcess(s);
     printLocal(s, clientFile);
@@ -106,7 +120,7 @@ export function register(program: Command): void {
         const role = ROLE_ALIASES[(o.role ?? '').toLowerCase()];
         if (!role) throw new RangeError(`--role must be dealer, p1 or p2 (got '${o.role ?? ''}'), or use --local`);
         if (!o.config) throw new RangeError('--config FILE is required with --role');
-        await runRole(role, o.config, Number(o.grace));
+        await runRole(role, o.config, graceMs(o.grace));
       }),
     );
 }
