@@ -9,7 +9,7 @@ import { getKernels } from '../kernels/loader.js';
 import type { Kernels } from '../kernels/types.js';
 import { searchBits, parseBitsSpec, type BitSearchResult, type LabelledIds } from './bits.js';
 import { calibrate } from './calibrate.js';
-import { checkLabels, readTsv, type Example } from './data.js';
+import { checkLabels, readCalibTsv, readTsv, type Example } from './data.js';
 import type { BertConfig } from './config.js';
 import { loadHfBert, type HfBert } from './hf-folder.js';
 import { IntBert, argmax } from './int-bert.js';
@@ -96,8 +96,7 @@ export async function compileLoaded(m: HfBert, calibRows: readonly Example[], o:
 
 export async function compileModel(o: CompileOptions): Promise<{ program: IntProgram; report: CompileReport }> {
   const m = loadHfBert(o.modelDir);
-  const rows = readTsv(o.calibPath, o.calibLimit ?? 256);
-  return compileLoaded(m, rows, o);
+  return compileLoaded(m, readCalibTsv(o.calibPath, o.calibLimit), o);
 }
 
 export interface EvalOptions {
@@ -158,7 +157,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   if (o.calibPath && o.programPath) o.warn?.(`--calib ${o.calibPath} is ignored: --program ${o.programPath} is run as compiled`);
   if (o.calibPath && !o.programPath) {
     if (resolve(o.calibPath) === resolve(o.dataPath)) o.warn?.(`--calib and --data are the same file (${o.dataPath}): calibrate on a training split, never on the evaluation split`);
-    const calRows = readTsv(o.calibPath, o.calibLimit ?? 256);
+    const calRows = readCalibTsv(o.calibPath, o.calibLimit);
     const r = await compileLoaded(m, calRows, { bits: o.bits ?? '8', budget: o.budget, kernels: kern, progress: o.progress, warn: o.warn });
     program = r.program;
     programSource = `compiled from ${o.calibPath}`;

@@ -48,3 +48,10 @@ export function checkLabels(rows: readonly Example[], numLabels: number, source:
   const bad = rows.find((r) => r.label < 0 || r.label >= numLabels);
   if (bad) throw new FormatError(`${source}${bad.line !== undefined ? `:${bad.line}` : ''}: label ${bad.label} is outside 0..${numLabels - 1} (the model has ${numLabels} labels)`);
 }
+
+/** A calibration split: like readTsv, and refused by name when it holds no example. */
+export function readCalibTsv(path: string, limit = 256): Example[] {
+  const rows = readTsv(path, limit);
+  if (rows.length === 0) throw new FormatError(`${path}: calibration set is empty (no example after the header)`);
+  return rows;
+}

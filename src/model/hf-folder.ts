@@ -15,7 +15,8 @@ export interface HfBert {
 }
 
 export function loadHfBert(dir: string): HfBert {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FormatError(`model folder ${dir} does not exist`);
+  if (!existsSync(dir)) throw new FormatError(`model folder ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new FormatError(`${dir} is a file; --model takes the model's folder (config.json, vocab.txt or tokenizer.json, model.safetensors)`);
   const config = readBertConfig(join(dir, 'config.json'));
   const tokenizer = loadTokenizer(dir);
   if (tokenizer.vocabSize > config.vocabSize) throw new FormatError(`${dir}: tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`);

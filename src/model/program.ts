@@ -184,7 +184,12 @@ function rawConfig(c: BertConfig): Record<string, unknown> {
 }
 
 export function saveProgram(p: IntProgram, path: string): void {
-  writeFileSync(path, serializeProgram(p));
+  const bytes = serializeProgram(p);
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw new LutmpcError(`cannot write the program to ${path}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 export function parseProgram(buf: Buffer, source = 'program'): IntProgram {

@@ -114,7 +114,13 @@ export function loadTokenizer(dir: string): BertTokenizer {
   }
   const vocabPath = join(dir, 'vocab.txt');
   if (!existsSync(vocabPath)) throw new FormatError(`${dir}: neither tokenizer.json nor vocab.txt found`);
-  const lines = readFileSync(vocabPath, 'utf8').split('\n');
+  let text: string;
+  try {
+    text = readFileSync(vocabPath, 'utf8');
+  } catch (e) {
+    throw new FormatError(`cannot read ${vocabPath}: ${(e as Error).message}`, { cause: e });
+  }
+  const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const vocab = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   if (vocab.length === 0) throw new FormatError(`${vocabPath}: empty vocabulary`);

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { LutmpcError } from '../errors.js';
 import { checkProgramFor, compileLoaded, PROGRAM_FILE } from '../model/api.js';
 import { calibrate } from '../model/calibrate.js';
-import { readTsv } from '../model/data.js';
+import { readCalibTsv } from '../model/data.js';
 import { loadHfBert, type HfBert } from '../model/hf-folder.js';
 import { loadProgram, type IntProgram } from '../model/program.js';
 import { compileProgram } from '../model/quantize.js';
@@ -59,7 +59,7 @@ export async function resolveProgram(o: ProgramChoice): Promise<ResolvedModel> {
     o.warn?.(`no ${PROGRAM_FILE} in ${o.modelDir}: calibrating on the first ${o.calibLimit ?? 256} lines of ${dflt}`);
     calib = dflt;
   }
-  const { program } = await compileLoaded(hf, readTsv(calib, o.calibLimit ?? 256), { bits: o.bits ?? '8', budget: o.budget, warn: o.warn });
+  const { program } = await compileLoaded(hf, readCalibTsv(calib, o.calibLimit), { bits: o.bits ?? '8', budget: o.budget, warn: o.warn });
   return { hf, program, source: `compiled from ${calib} (${o.calibLimit ?? 256} sentences, bits ${o.bits ?? '8'})` };
 }
 

@@ -1,5 +1,5 @@
 /** The library functions behind `lutmpc eval` and `lutmpc compile`, on a random model and TSV files. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { PROGRAM_FILE, compileModel, evaluate } from '../../src/model/api.js';
 import { parseBitsSpec } from '../../src/model/bits.js';
 import { parseTsv } from '../../src/model/data.js';
 import { loadHfBert } from '../../src/model/hf-folder.js';
+import { loadTokenizer } from '../../src/model/tokenizer.js';
 import { argmax } from '../../src/model/int-bert.js';
 import { matmulNames } from '../../src/model/program.js';
 import { randomSentences, writeRandomBert } from '../../src/model/random-bert.js';
@@ -93,6 +94,16 @@ describe('evaluate / compileModel', () => {
     const empty = join(tmp, 'empty.tsv');
     writeFileSync(empty, 'text\tlabel\n');
     await expect(evaluate({ modelDir: dir, dataPath: empty })).rejects.toThrow(LutmpcError);
+    await expect(compileModel({ modelDir: dir, calibPath: empty })).rejects.toThrow(/empty\.tsv: calibration set is empty/);
+    await expect(compileModel({ modelDir: dir, calibPath: calib, out: join(tmp, 'no', 'such', 'dir', 'p.lutmpc'), kernels: tsKernels })).rejects.toThrow(/cannot write the program to .*p\.lutmpc/);
+    await expect(evaluate({ modelDir: join(dir, 'config.json'), dataPath: dev })).rejects.toThrow(/config\.json is a file; --model takes the model's folder/);
+    const noVocab = mkdtempSync(join(tmpdir(), 'lutmpc-vocabdir-'));
+    try {
+      mkdirSync(join(noVocab, 'vocab.txt')); // a directory where the vocabulary should be
+      expect(() => loadTokenizer(noVocab)).toThrow(/cannot read .*vocab\.txt/);
+    } finally {
+      rmSync(noVocab, { recursive: true, force: true });
+    }
     const names = matmulNames(m.config);
     expect(() => parseBitsSpec('l0.q=3', names)).toThrow(/NAME=8\|4\|1/);
     expect(() => parseBitsSpec('l9.q=4', names)).toThrow(RangeError);

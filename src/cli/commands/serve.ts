@@ -76,6 +76,7 @@ async function serveLocal(o: ServeCliOptions): Promise<void> {
     return n;
   });
   const grace = graceMs(o.grace);
+  if (o.dir && fs.existsSync(o.dir) && !fs.statSync(o.dir).isDirectory()) throw new RangeError(`--dir ${o.dir} is a file; it takes a folder for the certificates, config and logs`);
   const dir = o.dir ? path.resolve(o.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-local-'));
   const model = localModel(o, dir);
   const s = await writeLocalDeployment(dir, { model, overrides: { pool: { perLength: 1, lengths, maxLengths: 8, maxItems: 8, concurrency: 1 } } });
