@@ -73,7 +73,7 @@ export async function secureInfer(o: SecureInferOptions): Promise<SecureInferRep
   const ref = await new IntBert(program, getKernels()).forward(ids);
   const parties = o.parties ?? 'tcp';
   let run: { logits: Int32Array; onlineMs: number; offlineMs: number; setupMs: number; reports: PartyReport[]; maxRssBytes?: Record<string, number> };
-  if (parties === 'inproc') run = await secureInferInProcess(program, ids, 'inproc', {}, o.secure);
+  if (parties === 'inproc') run = await secureInferInProcess(program, ids, 'inproc', o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }, o.secure);
   else run = await launchSecure({ program, programPath: o.model.programPath, ids, kind: parties, tls: o.tls, secure: o.secure, timeoutMs: o.timeoutMs, log: o.log, entry: o.entry });
   const fig = summarize(run.reports);
   const logits = Array.from(run.logits);
