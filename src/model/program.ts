@@ -5,11 +5,14 @@
  * zero padding to 8 bytes, then the tensor section. The header holds the
  * format version, the BERT config, the op parameters with every array
  * replaced by a reference `{ "$t": index }` into `tensors: [{ dtype, length,
- * offset }]` (offsets relative to the tensor section, dtype i8 or i32 LE).
- * Loading checks magic, version, every offset against the file size, and the
- * shapes against the config, so a damaged file is a FormatError up front.
+ * offset }]` (offsets relative to the tensor section, dtype i8 or i32 LE),
+ * and `sha256`, the hex digest of the tensor section (absent in files
+ * written before 2026-12-06, which still load). Loading checks magic,
+ * version, every offset against the file size, the digest, and the shapes
+ * against the config, so a damaged file is a FormatError up front.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { FormatError, LutmpcError } from '../errors.js';
 import { parseBertConfig, type BertConfig } from './config.js';
 import { S_MAX, type MatW, type Requant } from './intops.js';
@@ -157,7 +160,9 @@ export function serializeProgram(p: IntProgram): Buffer {
     return v;
   };
   const body = enc({ ...p, config: rawConfig(p.config) });
-  let head = Buffer.from(JSON.stringify({ format: 'lutmpc-int-program', version: p.version, program: body, tensors }), 'utf8');
+  // The data section's digest: a flipped byte in a weight or table would otherwise load and run.
+  const sha256 = blobs.reduce((h, b) => h.update(b), createHash('sha256')).digest('hex');
+  let head = Buffer.from(JSON.stringify({ format: 'lutmpc-int-program', version: p.version, sha256, program: body, tensors }), 'utf8');
   head = Buffer.concat([head, Buffer.alloc((8 - ((12 + head.length) % 8)) % 8, 0x20)]);
   const pre = Buffer.alloc(12);
   pre.write(MAGIC, 0, 'latin1');
@@ -196,7 +201,7 @@ export function parseProgram(buf: Buffer, source = 'program'): IntProgram {
   if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) throw new FormatError(`${source}: not a lutmpc integer program (bad magic)`);
   const hlen = buf.readUInt32LE(8);
   if (12 + hlen > buf.length) throw new FormatError(`${source}: header length ${hlen} exceeds the file size ${buf.length} (truncated file?)`);
-  let head: { format?: unknown; version?: unknown; program?: unknown; tensors?: unknown };
+  let head: { format?: unknown; version?: unknown; sha256?: unknown; program?: unknown; tensors?: unknown };
   try {
     head = JSON.parse(buf.toString('utf8', 12, 12 + hlen)) as typeof head;
   } catch (e) {
@@ -228,6 +233,11 @@ export function parseProgram(buf: Buffer, source = 'program'): IntProgram {
   };
   if (typeof head.program !== 'object' || head.program === null || Array.isArray(head.program)) throw new FormatError(`${source}: header lacks the program object`);
   const p = dec(head.program) as IntProgram & { config: unknown };
+  // After the bounds checks above (a truncated file is named as such). Files written before the digest existed have none; every file written now has one, and it must match.
+  if (head.sha256 !== undefined) {
+    if (typeof head.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(head.sha256)) throw new FormatError(`${source}: header sha256 is not a SHA-256 digest`);
+    if (createHash('sha256').update(buf.subarray(base)).digest('hex') !== head.sha256) throw new FormatError(`${source}: the data section does not match its SHA-256 digest (corrupted or edited file)`);
+  }
   try {
     p.config = parseBertConfig(p.config, `${source} (config)`);
     validateProgram(p as IntProgram, source);
@@ -256,6 +266,7 @@ export function validateProgram(p: IntProgram, source = 'program'): void {
   const fail = (what: string): never => {
     throw new FormatError(`${source}: ${what}`);
   };
+  if (p.version !== PROGRAM_VERSION) fail(`program version ${JSON.stringify(p.version)} differs from the header's ${PROGRAM_VERSION}`);
   if (p.sMax !== S_MAX) fail(`sMax ${p.sMax} differs from this build's ${S_MAX}`);
   if (typeof p.logitScale !== 'number' || !Number.isFinite(p.logitScale) || p.logitScale <= 0) fail(`logitScale ${JSON.stringify(p.logitScale)} is not a positive number`);
   const rq = (r: Requant, name: string, cols: number): void => {

@@ -156,6 +156,9 @@ describe('program file validation', () => {
     expect(() => parseProgram(buf.subarray(0, buf.length - 10), 'cut')).toThrow(/past the end of the file/);
     expect(() => parseProgram(buf.subarray(0, 30), 'cut')).toThrow(FormatError);
     expect(() => parseProgram(Buffer.from('not a program at all'), 'x')).toThrow(/bad magic/);
+    const flipped = Buffer.from(buf);
+    flipped[flipped.length - 100]! ^= 1; // one bit of the last tensor
+    expect(() => parseProgram(flipped, 'flip')).toThrow(/flip: the data section does not match its SHA-256 digest/);
     const hlen = buf.readUInt32LE(8);
     const head = JSON.parse(buf.toString('utf8', 12, 12 + hlen)) as { version: number; program: { config: { hidden_size: number } } };
     const redo = (h: unknown): Buffer => {
@@ -163,7 +166,12 @@ describe('program file validation', () => {
       expect(s.length).toBe(hlen);
       return Buffer.concat([buf.subarray(0, 12), s, buf.subarray(12 + hlen)]);
     };
-    expect(() => parseProgram(redo({ ...head, version: 99 }), 'v')).toThrow(/version 99/);
+    expect(() => parseProgram(redo({ ...head, version: 9 }), 'v')).toThrow(/program version 9 is not supported/);
+    // A file from before the digest (no sha256 field) still loads; a digest that is not one is refused.
+    const { sha256: digest, ...noDigest } = head as typeof head & { sha256: string };
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(parseProgram(redo(noDigest), 'old').config.hidden).toBe(head.program.config.hidden_size);
+    expect(() => parseProgram(redo({ ...head, sha256: 'x'.repeat(64) }), 'd')).toThrow(/header sha256 is not a SHA-256 digest/);
     const wrongShape = structuredClone(head);
     wrongShape.program.config.hidden_size = 32;
     expect(() => parseProgram(redo(wrongShape), 's')).toThrow(FormatError);
