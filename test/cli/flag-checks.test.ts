@@ -69,6 +69,7 @@ describe('classify: a bad client file or URL is named before any request', () =>
     ['fields missing', () => ['--client', file('empty.json', '{}')], /empty\.json gives no p1, p2, token \(and no --p1, --p2, --token flag\)/],
     ['a missing file', () => ['--client', path.join(dir, 'nope.json')], /FormatError: cannot read the client file .*nope\.json/],
     ['a missing CA file', () => ['--p1', 'https://127.0.0.1:1', '--p2', 'https://127.0.0.1:2', '--token', 't', '--ca', path.join(dir, 'no-ca.pem')], /cannot read the CA certificate .*no-ca\.pem/],
+    ['a CA file that is not PEM', () => ['--p1', 'https://127.0.0.1:1', '--p2', 'https://127.0.0.1:2', '--token', 't', '--ca', file('ca.txt', 'hello')], /ca\.txt: not a PEM certificate/],
     ['a P1 URL that is not one', () => ['--p1', '127.0.0.1:1', '--p2', 'https://127.0.0.1:2', '--token', 't'], /P1 URL '127\.0\.0\.1:1' (is not a URL|must start with https)/],
     ['a P2 URL of another protocol', () => ['--p1', 'https://127.0.0.1:1', '--p2', 'htp:/x', '--token', 't'], /P2 URL 'htp:\/x' must start with https:\/\/ \(got protocol 'htp:'\)/],
   ])('%s', async (_name, args, message) => {

@@ -38,6 +38,13 @@ function readFile(file: string, what: string): Buffer {
   }
 }
 
+/** The deployment's CA: a PEM certificate (anything else would surface later as a TLS verification failure). */
+function readCa(file: string): Buffer {
+  const b = readFile(file, 'CA certificate');
+  if (!b.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) throw new FormatError(`${file}: not a PEM certificate (expected the deployment's ca.crt)`);
+  return b;
+}
+
 /** client.json: a JSON object whose fields, where present, are strings. */
 export function readClientFile(file: string): ClientFile {
   let raw: unknown;
@@ -77,9 +84,10 @@ export function register(program: Command): void {
           throw new RangeError(o.client ? `${o.client} gives no ${missing} (and no --${missing.split(', ').join(', --')} flag)` : 'give --client FILE, or --p1, --p2 and --token (or $LUTMPC_TOKEN)');
         }
         const caFile = o.ca ?? f.ca;
-        const client = new Client({ p1, p2, token, ca: caFile ? readFile(caFile, 'CA certificate') : undefined, model: o.model ?? f.model, tokenizer: o.tokenizer });
+        const client = new Client({ p1, p2, token, ca: caFile ? readCa(caFile) : undefined, model: o.model ?? f.model, tokenizer: o.tokenizer });
         try {
           const results = await Promise.all(o.text.map((t) => client.classify(t)));
+          for (const [i, r] of results.entries()) if (r.truncated) process.stderr.write(`lutmpc: warning: text ${i + 1} was longer than the service's limit and was truncated to ${r.tokens} tokens\n`);
           if (o.json) printJson(results.map((r, i) => ({ text: o.text[i], ...r })));
           else for (const [i, r] of results.entries()) process.stdout.write(`${r.label}\t[${r.logits.join(', ')}]\t${r.tokens} tokens${r.truncated ? ' (truncated)' : ''}\t${r.ms.toFixed(0)} ms\t${o.text[i]}\n`);
         } finally {
