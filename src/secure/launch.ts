@@ -10,7 +10,7 @@
  * killed after `deadlineMs`, so a run never hangs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,13 +74,27 @@ interface Kid {
   error?: Extract<SecureChildMsg, { type: 'error' }>;
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   exited: Promise<void>;
+  /** The IPC channel closed: every message the child sent (its error report) has been received. */
+  drained: Promise<void>;
+  /** Arrival order of its error report (earlier reports are causes, later ones their echoes). */
+  errorSeq?: number;
   /** This launcher SIGKILLed it (cleanup after a failure, or the deadline): never the root cause. */
   killedByUs?: boolean;
 }
 
+/** Linux: the process already ended and awaits reaping (its exit event is still on its way). */
+function isZombie(pid: number | undefined): boolean {
+  try {
+    return pid !== undefined && / Z /.test(readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\)/, ''));
+  } catch {
+    return false;
+  }
+}
+
 function killKid(k: Kid): void {
   if (k.exit) return;
-  k.killedByUs = true;
+  // A process that died on its own but whose exit we have not processed yet is not ours to blame on us.
+  if (!isZombie(k.proc.pid)) k.killedByUs = true;
   k.proc.kill('SIGKILL');
 }
 
@@ -108,6 +122,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
   const failed = new Promise<never>((_, reject) => (failure = reject));
   failed.catch(() => undefined);
   let firstDead: Kid | undefined;
+  let errorSeq = 0;
   const onDeath = (k: Kid): void => {
     if (k.done || k.killedByUs) return;
     firstDead ??= k;
@@ -116,7 +131,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
   };
   for (const id of SERVERS) {
     const proc = fork(o.entry ?? defaultEntry(), [id], { execArgv: [], env: partyProcessEnv(id === 'P0' ? 'dealer' : 'compute'), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    const k: Kid = { id, proc, stderr: '', exited: Promise.resolve() };
+    const k: Kid = { id, proc, stderr: '', exited: Promise.resolve(), drained: new Promise((resolve) => proc.once('disconnect', () => resolve())) };
     proc.stderr!.on('data', (d: Buffer) => (k.stderr += d.toString()));
     k.exited = new Promise((resolve) =>
       proc.once('exit', (code, signal) => {
@@ -130,6 +145,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
       else if (m.type === 'offline-done') k.offline = m;
       else if (m.type === 'error') {
         k.error = m;
+        k.errorSeq = errorSeq++;
         onDeath(k);
       }
     });
@@ -199,6 +215,9 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     await Promise.race([Promise.all(kids.map((k) => k.exited)), new Promise((r) => setTimeout(r, o.exitGraceMs ?? 3000))]);
     for (const k of kids) killKid(k);
     await Promise.all(kids.map((k) => k.exited));
+    // An exit can be processed before the child's last message (its error report): wait for each
+    // channel to drain (bounded), so the choice below sees every report.
+    await Promise.race([Promise.all(kids.map((k) => k.drained)), new Promise((r) => setTimeout(r, 1000))]);
     // Root cause: a server that died on its own without reporting an error (killed from outside,
     // crashed), the first of them to die; else a party's own error over a party reporting that a
     // peer went away (its consequence); else the first failure. Parties this launcher stopped
@@ -211,8 +230,9 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     const root =
       (firstDead && silent(firstDead) ? firstDead : kids.find(silent)) ??
       kids.find(namedGone) ??
-      kids.find((k) => k.error && k.error.name !== 'PeerError') ??
-      firstDead;
+      kids.filter((k) => k.error && k.error.name !== 'PeerError').sort((a, b) => a.errorSeq! - b.errorSeq!)[0] ??
+      // A server reporting that the client went away echoes the client's own failure (below).
+      (firstDead?.error?.name === 'PeerError' && firstDead.error.peer === 'C' ? undefined : firstDead);
     if (root) {
       const k = root;
       const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;

@@ -81,7 +81,7 @@ describe('secure forward with three party processes', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(PeerError);
-    expect((err as PeerError).peer).toBe(kill);
+    expect((err as PeerError).peer, (err as Error).message).toBe(kill);
     expect((err as Error).message).toMatch(new RegExp(`party ${kill} .*SIGKILL`));
   });
 
@@ -91,7 +91,7 @@ describe('secure forward with three party processes', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/timed out|within 1 ms/);
+    expect((err as Error).message, (err as Error).message).toMatch(/timed out|within 1 ms/);
     expect((err as Error).message).not.toMatch(/SIGKILL/);
   });
 
