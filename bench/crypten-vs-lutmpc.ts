@@ -26,7 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { BERT_BASE, formatCryptenBench, normalizeOurs, ratios, runCryptenBench } from '../src/bench/crypten.js';
-import { positiveInt, runCommand } from '../src/cli/output.js';
+import { intAtLeast, positiveInt, runCommand } from '../src/cli/output.js';
 import { shapeFrom, shapeOptions, type ShapeCli } from '../src/cli/shape-options.js';
 import { writeReport } from './report.js';
 
@@ -46,8 +46,7 @@ const o = program.opts<Record<string, string | boolean | undefined>>();
 // Bad flags and files get one line naming them (runCommand), not a stack trace.
 await runCommand(async () => {
   const out = String(o['out']);
-  const limit = Number(o['limit']);
-  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`--limit must be an integer ≥ 0 (got '${String(o['limit'])}')`);
+  const limit = intAtLeast('limit', String(o['limit']), 0);
   let oursJson: unknown;
   let oursFigures: ReturnType<typeof normalizeOurs> | undefined;
   if (o['oursCmd']) {

@@ -366,9 +366,9 @@ export async function runCryptenBench(o: CryptenBenchOptions = {}): Promise<Cryp
     report.ours = figuresFromBertBench(oursBench);
     report.oursSource = `measured in this run: src/bench/bert.ts benchBert (${oursBench.secure.parties}${oursBench.secure.streamed ? ', streamed' : ''}, ${oursBench.shape.bits}-bit weights; secure logits ${oursBench.secure.exact ? 'equal' : 'DIFFER from'} the integer reference; notes: ${oursBench.notes.join('; ') || 'none'})`;
     report.ratios = ratios(report.ours, report.crypten);
-  } else if (oursLoaded && o.ours) {
+  } else if (oursLoaded) {
     report.ours = oursLoaded;
-    report.oursSource = o.ours;
+    report.oursSource = o.ours!;
     report.ratios = ratios(report.ours, report.crypten);
   }
   if (o.small ?? true) {

@@ -65,6 +65,13 @@ export function positiveInt(name: string, v: string | undefined): number | undef
   return n;
 }
 
+/** Parse an integer option of at least `min`, naming it in the error. */
+export function intAtLeast(name: string, v: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} must be an integer ≥ ${min} (got '${v}')`);
+  return n;
+}
+
 /** Parse a positive finite number option (a time, a clock), naming it in the error. */
 export function positiveNumber(name: string, v: string): number {
   const n = Number(v);

@@ -3,8 +3,7 @@
  * sentence runs the full secure forward (offline + online) on one in-process
  * session; the float model runs beside it on the same sentences.
  */
-import { LutmpcError } from '../errors.js';
-import { checkLabels, readTsv } from '../model/data.js';
+import { readEvalTsv } from '../model/data.js';
 import { loadHfBert } from '../model/hf-folder.js';
 import { argmax } from '../model/int-bert.js';
 import { encodeAll } from '../model/api.js';
@@ -31,9 +30,7 @@ export interface CryptenEvalReport {
 
 export async function evaluateCrypten(o: CryptenEvalOptions): Promise<CryptenEvalReport> {
   const m = loadHfBert(o.modelDir);
-  const rows = readTsv(o.dataPath, o.limit);
-  if (rows.length === 0) throw new LutmpcError(`${o.dataPath}: no examples to evaluate`);
-  checkLabels(rows, m.config.numLabels, o.dataPath);
+  const rows = readEvalTsv(o.dataPath, o.limit, m.config.numLabels);
   const { data } = encodeAll(m, rows);
   const maxSeq = Math.max(...data.map((d) => d.ids.length));
   const t0 = performance.now();

@@ -9,7 +9,7 @@ import { getKernels } from '../kernels/loader.js';
 import type { Kernels } from '../kernels/types.js';
 import { searchBits, parseBitsSpec, type BitSearchResult, type LabelledIds } from './bits.js';
 import { calibrate } from './calibrate.js';
-import { checkLabels, readCalibTsv, readTsv, type Example } from './data.js';
+import { checkLabels, readCalibTsv, readEvalTsv, type Example } from './data.js';
 import type { BertConfig } from './config.js';
 import { loadHfBert, type HfBert } from './hf-folder.js';
 import { IntBert, argmax } from './int-bert.js';
@@ -134,9 +134,7 @@ export interface EvalReport {
 
 export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const m = loadHfBert(o.modelDir);
-  const rows = readTsv(o.dataPath, o.limit);
-  if (rows.length === 0) throw new LutmpcError(`${o.dataPath}: no examples to evaluate`);
-  checkLabels(rows, m.config.numLabels, o.dataPath);
+  const rows = readEvalTsv(o.dataPath, o.limit, m.config.numLabels);
   const { data, truncated } = encodeAll(m, rows, o.warn);
   const mode = o.mode ?? 'float';
   const t0 = Date.now();

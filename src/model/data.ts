@@ -3,7 +3,7 @@
  * GLUE, or `text`) and `label`; one example per line.
  */
 import { readFileSync } from 'node:fs';
-import { FormatError } from '../errors.js';
+import { FormatError, LutmpcError } from '../errors.js';
 
 export interface Example {
   text: string;
@@ -53,5 +53,13 @@ export function checkLabels(rows: readonly Example[], numLabels: number, source:
 export function readCalibTsv(path: string, limit = 256): Example[] {
   const rows = readTsv(path, limit);
   if (rows.length === 0) throw new FormatError(`${path}: calibration set is empty (no example after the header)`);
+  return rows;
+}
+
+/** An evaluation split for a model with `numLabels` outputs: at least one example, every label one it can predict. */
+export function readEvalTsv(path: string, limit: number | undefined, numLabels: number): Example[] {
+  const rows = readTsv(path, limit);
+  if (rows.length === 0) throw new LutmpcError(`${path}: no examples to evaluate`);
+  checkLabels(rows, numLabels, path);
   return rows;
 }

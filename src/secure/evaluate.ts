@@ -6,11 +6,10 @@
  * Parties run in this process (in-process pipes, or TCP/TLS sockets on
  * loopback); `lutmpc infer` is the multi-process path.
  */
-import { LutmpcError } from '../errors.js';
 import { getKernels } from '../kernels/loader.js';
 import type { Kernels } from '../kernels/types.js';
 import { encodeAll } from '../model/api.js';
-import { checkLabels, readTsv } from '../model/data.js';
+import { readEvalTsv } from '../model/data.js';
 import { IntBert, argmax } from '../model/int-bert.js';
 import type { Progress } from '../model/progress.js';
 import type { ClusterKind, ClusterOptions } from '../mpc/cluster.js';
@@ -72,9 +71,7 @@ export interface SecureEvalReport {
 
 export async function evaluateSecure(o: SecureEvalOptions): Promise<SecureEvalReport> {
   const model = await resolveProgram({ modelDir: o.modelDir, programPath: o.programPath, calibPath: o.calibPath, calibLimit: o.calibLimit, bits: o.bits, budget: o.budget, warn: o.warn });
-  const rows = readTsv(o.dataPath, o.limit);
-  if (rows.length === 0) throw new LutmpcError(`${o.dataPath}: no examples to evaluate`);
-  checkLabels(rows, model.hf.config.numLabels, o.dataPath);
+  const rows = readEvalTsv(o.dataPath, o.limit, model.hf.config.numLabels);
   const { data, truncated } = encodeAll(model.hf, rows, o.warn);
   const ref = new IntBert(model.program, o.kernels ?? getKernels());
   const parties = o.parties ?? 'inproc';

@@ -91,6 +91,11 @@ function isZombie(pid: number | undefined): boolean {
   }
 }
 
+/** How a server ended, for messages: its own error report, else its exit. */
+function why(k: Kid): string {
+  return k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
+}
+
 function killKid(k: Kid): void {
   if (k.exit) return;
   // A process that died on its own but whose exit we have not processed yet is not ours to blame on us.
@@ -126,8 +131,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
   const onDeath = (k: Kid): void => {
     if (k.done || k.killedByUs) return;
     firstDead ??= k;
-    const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
-    failure!(new PeerError(`party ${k.id} (pid ${k.proc.pid}) ${why}`, k.id));
+    failure!(new PeerError(`party ${k.id} (pid ${k.proc.pid}) ${why(k)}`, k.id));
   };
   for (const id of SERVERS) {
     const proc = fork(o.entry ?? defaultEntry(), [id], { execArgv: [], env: partyProcessEnv(id === 'P0' ? 'dealer' : 'compute'), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
@@ -218,12 +222,13 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     // An exit can be processed before the child's last message (its error report): wait for each
     // channel to drain (bounded), so the choice below sees every report.
     await Promise.race([Promise.all(kids.map((k) => k.drained)), new Promise((r) => setTimeout(r, 1000))]);
-    // Root cause: a server that died on its own without reporting an error (killed from outside,
-    // crashed), the first of them to die; else a party's own error over a party reporting that a
-    // peer went away (its consequence); else the first failure. Parties this launcher stopped
-    // itself are never blamed: then the client's own error (e.g. a timeout) is the cause.
-    // A server that others (or the client) report gone (PeerError naming it) and that reported nothing itself also
-    // died on its own, even when its exit reached us only after we sent it SIGKILL.
+    // Root cause, in this order (parties this launcher stopped itself are never blamed):
+    //   1. a server that died on its own without a report (killed from outside, crashed), the first to die;
+    //   2. a server that others or the client report gone (PeerError naming it) and that reported
+    //      nothing itself: it died on its own, even if its exit reached us after our SIGKILL;
+    //   3. the earliest own error of a server (a PeerError is only the echo of a peer's failure);
+    //   4. the first failure, unless it is a server reporting that the client went away:
+    //      then the client's own error (e.g. a timeout) is the cause.
     const silent = (k: Kid): boolean => !!k.exit && !k.done && !k.error && !k.killedByUs;
     const clientSaw = e instanceof PeerError && e.name === 'PeerError' ? e.peer : undefined;
     const namedGone = (k: Kid): boolean => !k.done && !k.error && (clientSaw === k.id || kids.some((o) => o.error?.name === 'PeerError' && o.error.peer === k.id));
@@ -231,12 +236,10 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
       (firstDead && silent(firstDead) ? firstDead : kids.find(silent)) ??
       kids.find(namedGone) ??
       kids.filter((k) => k.error && k.error.name !== 'PeerError').sort((a, b) => a.errorSeq! - b.errorSeq!)[0] ??
-      // A server reporting that the client went away echoes the client's own failure (below).
       (firstDead?.error?.name === 'PeerError' && firstDead.error.peer === 'C' ? undefined : firstDead);
     if (root) {
       const k = root;
-      const why = k.error ? `${k.error.name}: ${k.error.message}` : `exited unexpectedly (${k.exit?.signal ? `signal ${k.exit.signal}` : `code ${k.exit?.code}`})`;
-      throw new PeerError(`secure inference failed: party ${k.id} (pid ${k.proc.pid}) ${why}${k.stderr ? `; stderr: ${k.stderr.trim().slice(-500)}` : ''}`, k.id, { cause: e });
+      throw new PeerError(`secure inference failed: party ${k.id} (pid ${k.proc.pid}) ${why(k)}${k.stderr ? `; stderr: ${k.stderr.trim().slice(-500)}` : ''}`, k.id, { cause: e });
     }
     const stopped = kids.filter((k) => k.killedByUs).map((k) => k.id);
     const tail = stopped.length > 0 ? ` (${stopped.join(', ')} still running then, stopped)` : '';

@@ -1,20 +1,25 @@
 /**
  * Process entry of one role: `node role-main.js ROLE CONFIG` (forked by the
  * local launcher; `lutmpc serve --role` does the same in the CLI). SIGTERM
- * and SIGINT run the graceful shutdown; a second signal exits at once. A
- * forked role also shuts down when its parent goes away.
+ * and SIGINT run the graceful shutdown (so does the parent going away, for a
+ * forked role); a second signal exits at once.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, ROLES, type Role } from './config.js';
 import { startRole, type RoleHandle } from './server.js';
 
-/** Start a role and install the signal handlers; resolves with its handle. */
+/**
+ * Start a role and install the signal handlers; resolves with its handle.
+ * A role forked with an IPC channel (serve --local) also shuts down when the
+ * channel closes: its parent exited, even by SIGKILL, which sends no signal here.
+ */
 export async function runRole(role: Role, configFile: string, graceMs = 10_000): Promise<RoleHandle> {
+  const forked = process.channel !== undefined; // read now: a disconnect during start-up clears it
   const cfg = loadConfig(configFile, role);
   const h = await startRole(cfg, role);
   let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
+  const onSignal = (sig: NodeJS.Signals | 'disconnect'): void => {
     if (++signals > 1) process.exit(130);
     void h.close(graceMs).then(
       () => process.exit(0),
@@ -26,6 +31,14 @@ export async function runRole(role: Role, configFile: string, graceMs = 10_000):
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  if (forked) {
+    const gone = (): void => {
+      process.stderr.write(`${role}: the launching process is gone; shutting down\n`);
+      onSignal('disconnect');
+    };
+    if (process.connected) process.once('disconnect', gone);
+    else gone();
+  }
   return h;
 }
 
@@ -35,20 +48,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stderr.write('usage: role-main.js dealer|p1|p2 CONFIG.json\n');
     process.exit(2);
   }
-  const started = runRole(role, file);
-  started.catch((e: Error) => {
+  runRole(role, file).catch((e: Error) => {
     process.stderr.write(`${role}: ${e.message}\n`);
     process.exit(1);
   });
-  // Forked with an IPC channel (serve --local): the channel closes when the parent exits, even by
-  // SIGKILL, which sends no signal here. Shut down gracefully then instead of outliving it.
-  if (process.channel) {
-    process.once('disconnect', () => {
-      process.stderr.write(`${role}: the launching process is gone; shutting down\n`);
-      void started.then((h) => h.close(10_000)).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
 }

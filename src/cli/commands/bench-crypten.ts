@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BERT_BASE, formatCryptenBench, runCryptenBench } from '../../bench/crypten.js';
 import type { ClusterKind } from '../../mpc/cluster.js';
-import { printJson, runCommand, toJson } from '../output.js';
+import { intAtLeast, printJson, runCommand, toJson } from '../output.js';
 import { shapeFrom, shapeOptions, type ShapeCli } from '../shape-options.js';
 
 interface BenchCryptenCliOptions extends ShapeCli {
@@ -18,12 +18,6 @@ interface BenchCryptenCliOptions extends ShapeCli {
   data?: string;
   out?: string;
   json?: boolean;
-}
-
-function int(name: string, v: string, min = 1): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} must be an integer ≥ ${min} (got '${v}')`);
-  return n;
 }
 
 /**
@@ -56,13 +50,13 @@ export function registerBenchCrypten(bench: Command): void {
         if (o.transport !== 'tcp' && o.transport !== 'inproc') throw new RangeError(`--transport must be tcp or inproc (got '${o.transport}')`);
         const report = await runCryptenBench({
           shape: shapeFrom(o),
-          runLayers: o.runLayers === undefined ? undefined : int('run-layers', o.runLayers),
+          runLayers: o.runLayers === undefined ? undefined : intAtLeast('run-layers', o.runLayers),
           transport: o.transport as ClusterKind,
           ours: o.ours,
           runOurs: o.runOurs ? (o.oursSmallOnly ? 'small' : true) : false,
           oursBits: o.bits,
           small: o.small,
-          accuracyLimit: int('limit', o.limit, 0),
+          accuracyLimit: intAtLeast('limit', o.limit, 0),
           model: o.model,
           data: o.data,
           log: o.json ? undefined : (m) => process.stderr.write(m + '\n'),

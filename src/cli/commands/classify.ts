@@ -47,11 +47,11 @@ function readCa(file: string): Buffer {
 
 /** client.json: a JSON object whose fields, where present, are strings. */
 export function readClientFile(file: string): ClientFile {
+  const text = readFile(file, 'client file').toString('utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(readFile(file, 'client file').toString('utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    if (e instanceof FormatError) throw e;
     throw new FormatError(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FormatError(`${file}: expected a JSON object {p1, p2, token, ca, model} as serve --local writes it`);

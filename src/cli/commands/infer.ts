@@ -10,6 +10,7 @@ import { LutmpcError } from '../../errors.js';
 import type { PartyId, TlsIdentity } from '../../mpc/transport/tcp.js';
 import { secureInfer, type PartiesKind, type SecureInferReport } from '../../secure/infer.js';
 import { resolveProgram } from '../../secure/model-source.js';
+import { TLS_IDS } from './certs.js';
 import { borrowKind, borrowOutKind, printJson, runCommand, positiveInt, chunkOption } from '../output.js';
 
 interface InferCliOptions {
@@ -39,7 +40,7 @@ export function readTlsDir(dir: string): Record<PartyId, TlsIdentity> {
   };
   const ca = read('ca.crt');
   const ids = {} as Record<PartyId, TlsIdentity>;
-  for (const id of ['P0', 'P1', 'P2', 'C'] as PartyId[]) ids[id] = { key: read(`${id}.key`), cert: read(`${id}.crt`), ca };
+  for (const id of TLS_IDS) ids[id] = { key: read(`${id}.key`), cert: read(`${id}.crt`), ca };
   return ids;
 }
 
