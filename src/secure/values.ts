@@ -159,7 +159,7 @@ export function subDiagonal(x: SV): SV {
 
 /** LayerNorm centring with the public H: c = H·v − Σ_j v. */
 export async function centre(x: SV): Promise<SV> {
-  const [rows, H] = x.shape;
+  const H = x.shape[1];
   const s = broadcastRows(await rowSum(x), H);
   return map(x, x.shape, (a) => {
     const pick = a === x.r ? s.r : s.m!;

@@ -47,7 +47,6 @@ export class DealerService {
   private readonly model: DealerModel;
   epoch: string | undefined;
   private ws: WeightShares | undefined;
-  private deploying: Promise<void> | undefined;
   private readonly inflight = new Map<number, number>();
   /** Dealings started per length in this epoch (pool.refill = false stocks each length once). */
   private readonly stockedOnce = new Map<number, number>();

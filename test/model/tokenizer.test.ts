@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
 import { bertTokenizerJson, loadTokenizer } from '../../src/model/tokenizer.js';
 
 const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', '!', ',', 'un', '##believ', '##able', 'cafe', '中', '.'];

@@ -46,7 +46,7 @@
  * per entry; the price is a final table over one more index bit.
  */
 import { ShapeError } from '../../errors.js';
-import type { RingArray, RingBits } from '../../kernels/types.js';
+import type { RingArray } from '../../kernels/types.js';
 import { bitTableByteBits, bitTableStride, setBitRange } from '../bits.js';
 import type { PhaseCost } from '../cost.js';
 import type { Dealing } from '../dealer.js';
