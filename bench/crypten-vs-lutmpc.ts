@@ -57,9 +57,9 @@ await runCommand(async () => {
     } catch (e) {
       throw new RangeError(`--ours-cmd did not print JSON (${(e as Error).message})`);
     }
+    oursFigures = normalizeOurs(oursJson, String(o['oursCmd'])); // refused now, not after the CrypTen run
     mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, 'ours.json'), JSON.stringify(oursJson, null, 1));
-    oursFigures = normalizeOurs(oursJson, String(o['oursCmd'])); // refused now, not after the CrypTen run
   }
   const report = await runCryptenBench({
     shape: shapeFrom(o as unknown as ShapeCli),
