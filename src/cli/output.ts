@@ -25,7 +25,7 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
     const kind = err instanceof LutmpcError || err instanceof TypeError || err instanceof RangeError ? err.name : 'Error';
     process.stderr.write(`lutmpc: ${kind}: ${err.message}\n`);
     if (process.env['LUTMPC_DEBUG'] && err.stack) process.stderr.write(err.stack + '\n');
-    process.exitCode = 1;
+    if (!process.exitCode) process.exitCode = 1; // a command may have set a more specific code (130: interrupted)
   }
 }
 

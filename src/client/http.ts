@@ -53,7 +53,9 @@ export class JsonHttp {
         : new http.Agent({ keepAlive: true });
   }
 
-  request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  /** One JSON call; `signal` aborts it (the promise rejects with the signal's reason). */
+  request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const url = new URL(path, this.base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
     const mod = url.protocol === 'https:' ? https : http;
@@ -64,6 +66,7 @@ export class JsonHttp {
         {
           method,
           agent: this.agent,
+          signal,
           headers: {
             authorization: `Bearer ${this.token}`,
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
@@ -88,7 +91,7 @@ export class JsonHttp {
         },
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', (e) => reject(new ServiceError(`${who} ${method} ${path}: ${e.message}`, 0, who)));
+      req.on('error', (e) => reject(signal?.aborted ? (signal.reason as Error) : new ServiceError(`${who} ${method} ${path}: ${e.message}`, 0, who)));
       req.end(payload);
     });
   }

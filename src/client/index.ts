@@ -72,6 +72,29 @@ export interface ClassifyResult {
   ms: number;
 }
 
+export interface CallOptions {
+  /**
+   * Abort the call: it rejects with the signal's reason, and a session
+   * already open is cancelled on both servers (DELETE /v1/sessions/:id), so
+   * they free it at once instead of at their message timeout.
+   */
+  signal?: AbortSignal;
+}
+
+/** A promise that rejects with the signal's reason when it aborts, and a dispose that drops the listener (a signal may serve many calls). */
+function abortion(signal: AbortSignal | undefined): { stop: Promise<never>; dispose: () => void } {
+  let dispose = (): void => undefined;
+  const stop = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    if (signal.aborted) return reject(signal.reason as Error);
+    const on = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', on, { once: true });
+    dispose = () => signal.removeEventListener('abort', on);
+  });
+  stop.catch(() => undefined);
+  return { stop, dispose };
+}
+
 export class Client {
   private readonly h1: JsonHttp;
   private readonly h2: JsonHttp;
@@ -118,19 +141,22 @@ export class Client {
   }
 
   /** Classify a text (tokenized locally). */
-  async classify(text: string): Promise<ClassifyResult> {
+  async classify(text: string, call: CallOptions = {}): Promise<ClassifyResult> {
+    call.signal?.throwIfAborted();
     const m = await this.info();
     const tok = await this.tokenizer();
     // Another tokenizer's ids would be valid numbers with the wrong meaning: refuse a size mismatch.
     if (tok.vocabSize !== m.shape.vocab) throw new FormatError(`the tokenizer has ${tok.vocabSize} tokens but model '${m.name}' has a vocabulary of ${m.shape.vocab}: use the model's own tokenizer`);
     const enc = tok.encode(text, m.maxTokens);
     if (enc.truncated && this.opts.truncate === false) throw new ShapeError(`text is longer than the service's limit of ${m.maxTokens} tokens`);
-    const r = await this.classifyIds(enc.ids);
+    const r = await this.classifyIds(enc.ids, call);
     return { ...r, truncated: enc.truncated };
   }
 
   /** Classify token ids (one secure session). */
-  async classifyIds(ids: readonly number[]): Promise<ClassifyResult> {
+  async classifyIds(ids: readonly number[], call: CallOptions = {}): Promise<ClassifyResult> {
+    const { signal } = call;
+    signal?.throwIfAborted();
     const t0 = performance.now();
     const m = await this.info();
     if (ids.length < 2 || ids.length > m.maxTokens) throw new ShapeError(`${ids.length} tokens: the service accepts 2..${m.maxTokens}`);
@@ -142,33 +168,49 @@ export class Client {
       ['P1', new Link('C', 'P1', r1, { timeoutMs })],
       ['P2', new Link('C', 'P2', r2, { timeoutMs })],
     ]);
-    const open = await this.h1.request<{ sessionId: string; messages: { tag: string; data: string }[] }>('POST', '/v1/sessions', { model: m.name, tokens: ids.length });
+    type Messages = { messages: { tag: string; data: string }[] };
+    const open = await this.h1.request<{ sessionId: string } & Messages>('POST', '/v1/sessions', { model: m.name, tokens: ids.length }, signal);
     const sid = open.sessionId;
-    const join = await this.h2.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/join`, { model: m.name });
-    r1.inject(open.messages.map(fromWire));
-    r2.inject(join.messages.map(fromWire));
-    const party = await Party.create('C', links);
-    const result = clientInfer(party, m.shape, ids);
-    result.catch(() => undefined);
+    const { stop, dispose } = abortion(signal);
+    let party: Party | undefined;
     try {
+      const join = await this.h2.request<Messages>('POST', `/v1/sessions/${sid}/join`, { model: m.name }, signal);
+      r1.inject(open.messages.map(fromWire));
+      r2.inject(join.messages.map(fromWire));
+      party = await Party.create('C', links);
+      const result = clientInfer(party, m.shape, ids);
+      result.catch(() => undefined);
       // Both servers get all of the client's input messages in one exchange.
       const sent = (r: RelayPipe): number => r.outbox.filter((x) => x.tag.endsWith(':input')).length;
-      // A failure of the client's own side must end the wait, not leave it pending forever.
-      await Promise.race([r2.until(() => sent(r1) >= CLIENT_INPUT_MESSAGES && sent(r2) >= CLIENT_INPUT_MESSAGES), result.then(() => undefined)]);
+      // A failure of the client's own side (or an abort) must end the wait, not leave it pending forever.
+      await Promise.race([r2.until(() => sent(r1) >= CLIENT_INPUT_MESSAGES && sent(r2) >= CLIENT_INPUT_MESSAGES), result.then(() => undefined), stop]);
       const [a, b] = await Promise.all([
-        this.h1.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r1.drain().map(toWire) }),
-        this.h2.request<{ messages: { tag: string; data: string }[] }>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r2.drain().map(toWire) }),
+        this.h1.request<Messages>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r1.drain().map(toWire) }, signal),
+        this.h2.request<Messages>('POST', `/v1/sessions/${sid}/exchange`, { model: m.name, messages: r2.drain().map(toWire) }, signal),
       ]);
       r1.inject(a.messages.map(fromWire));
       r2.inject(b.messages.map(fromWire));
-      const logits = Array.from(await result);
+      const logits = Array.from(await Promise.race([result, stop]));
       let best = 0;
       logits.forEach((v, i) => (v > logits[best]! ? (best = i) : undefined));
       return { label: m.labels[best] ?? String(best), labelId: best, logits, tokens: ids.length, truncated: false, sessionId: sid, ms: performance.now() - t0 };
     } catch (e) {
-      party.abort(e as Error);
+      party?.abort(e as Error);
+      await this.cancel(sid);
       throw e;
+    } finally {
+      dispose();
     }
+  }
+
+  /**
+   * Give a session up on both servers (best effort: one that already ended
+   * or never heard of it answers 404, which is fine here).
+   */
+  private async cancel(sid: string): Promise<void> {
+    const path = `/v1/sessions/${encodeURIComponent(sid)}`;
+    const quick = AbortSignal.timeout(Math.min(this.opts.timeoutMs ?? 120_000, 5000));
+    await Promise.allSettled([this.h1.request('DELETE', path, undefined, quick), this.h2.request('DELETE', path, undefined, quick)]);
   }
 
   close(): void {

@@ -85,6 +85,8 @@ interface Session {
   done: Promise<void>;
   joined: boolean;
   exchanged: boolean;
+  /** The client gave it up (DELETE, or it left before the session id reached it). */
+  cancelled?: boolean;
   started: number;
   expiry?: NodeJS.Timeout;
 }
@@ -267,8 +269,11 @@ export class ComputeService {
         party.abort(e as Error);
         // A session's failure (even one P2 aborted, e.g. on a malformed share)
         // must not refuse other sessions: P2's availability is the probe's call.
-        this.metrics.inc('sessions_failed');
-        this.log.warn({ sid: s.sid, item: s.item, err: (e as Error).message }, 'session failed');
+        // A cancelled one is counted as such (cancel), not as a failure.
+        if (!s.cancelled) {
+          this.metrics.inc('sessions_failed');
+          this.log.warn({ sid: s.sid, item: s.item, err: (e as Error).message }, 'session failed');
+        }
         throw e;
       }
     })();
@@ -277,12 +282,13 @@ export class ComputeService {
   private register(s: Session): void {
     this.sessions.set(s.sid, s);
     void s.done.catch(() => undefined);
-    // Forget the session once finished and not picked up within the message timeout.
+    // Forget the session once finished and not picked up within the message timeout;
+    // a failed one no client has joined at once (nobody will ask for its error).
     const expire = (): void => {
       s.expiry = setTimeout(() => this.sessions.delete(s.sid), this.cfg.limits.messageTimeoutMs);
       s.expiry.unref();
     };
-    void s.done.then(expire, expire);
+    void s.done.then(expire, () => (s.joined ? expire() : this.sessions.delete(s.sid)));
     for (const w of this.sessionWaiters.get(s.sid) ?? []) w();
     this.sessionWaiters.delete(s.sid);
   }
@@ -435,6 +441,27 @@ export class ComputeService {
     if (s.expiry) clearTimeout(s.expiry);
     this.sessions.delete(sid);
     return { messages: s.relay.drain() };
+  }
+
+  /**
+   * Both: the client gave the session up (its call was aborted or failed on
+   * its side). The session ends here now instead of holding a slot until
+   * the message timeout; the other server's half fails on the broken link
+   * (and the client cancels it there too). Its material stays consumed.
+   */
+  cancel(sid: string, client = 'client'): { cancelled: true } {
+    const s = this.sessions.get(sid);
+    if (!s || s.client !== client) throw new HttpError(404, `unknown session '${sid}'`);
+    this.sessions.delete(sid);
+    if (s.expiry) clearTimeout(s.expiry);
+    s.cancelled = true;
+    const why = new LutmpcError(`session ${sid} was cancelled by the client`);
+    s.relay.fail(why);
+    if (s.party) s.party.abort(why);
+    else void s.ready.then((p) => p.abort(why), () => undefined);
+    this.metrics.inc('sessions_cancelled');
+    this.log.info({ sid, item: s.item }, 'session cancelled by the client');
+    return { cancelled: true };
   }
 
   /** Graceful stop: refuse new work, let running sessions finish (up to graceMs), then abort the rest. */

@@ -9,6 +9,7 @@
  *   POST /v1/sessions                    P1: {model, tokens} → 201 {sessionId, messages}
  *   POST /v1/sessions/:id/join           P2: {model} → {messages}
  *   POST /v1/sessions/:id/exchange       P1, P2: {model, messages} → {messages} at the end
+ *   DELETE /v1/sessions/:id              P1, P2: the client gives the session up → {cancelled: true}
  * `messages` are protocol frames to or from the client's party: {tag, data: base64}.
  * Errors are JSON {error, statusCode}; 4xx name the problem and never stop the server.
  */
@@ -108,6 +109,11 @@ export async function buildApi(cfg: ServeConfig, api: RoleApi, log: Logger, tls?
     app.post('/v1/sessions', { preHandler: auth }, async (req, reply) => {
       const b = parse(OpenBody, req.body);
       const r = await c.open(b.model, b.tokens, clientOf.get(req));
+      // The client went away before its session id could reach it (an aborted call): nobody can join or cancel it.
+      if (req.raw.socket.destroyed || reply.raw.destroyed) {
+        c.cancel(r.sessionId, clientOf.get(req));
+        throw new HttpError(499, 'the client closed the connection before its session opened');
+      }
       void reply.status(201);
       return { sessionId: r.sessionId, messages: r.messages.map(toWire) };
     });
@@ -122,6 +128,7 @@ export async function buildApi(cfg: ServeConfig, api: RoleApi, log: Logger, tls?
       const r = await c.exchange(b.model, req.params.id, b.messages.map(fromWire), m.maxTokens * m.shape.vocab * 4, clientOf.get(req));
       return { messages: r.messages.map(toWire) };
     });
+    app.delete<{ Params: { id: string } }>('/v1/sessions/:id', { preHandler: auth }, async (req) => c.cancel(req.params.id, clientOf.get(req)));
   }
   return app;
 }

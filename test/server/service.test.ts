@@ -180,6 +180,57 @@ describe('secure inference service (three roles in one process)', () => {
     await expect(dialLink('P1' as never, 'P2', s.config.parties.p2.peer, id0, { kind: 'session', sid: 'y', epoch, item: used, T: 5 }, {})).rejects.toThrow(/certificate names 'P0'/);
   }, 60_000);
 
+  it('DELETE /v1/sessions/:id cancels an open session on each server at once; another client cannot', async () => {
+    const other = { authorization: `Bearer ${OTHER_TOKEN}` };
+    const before = [roles.p1.compute!.activeSessions, roles.p2.compute!.activeSessions];
+    const cancelled = [roles.p1.metrics.get('sessions_cancelled'), roles.p2.metrics.get('sessions_cancelled')];
+    const failed = roles.p1.metrics.get('sessions_failed');
+    const open = await rawRequest(s.p1Url, ca, 'POST', '/v1/sessions', JSON.stringify({ model: 'tiny', tokens: 5 }), auth());
+    const sid = open.json['sessionId'] as string;
+    expect((await rawRequest(s.p2Url, ca, 'POST', `/v1/sessions/${sid}/join`, JSON.stringify({ model: 'tiny' }), auth())).status).toBe(200);
+    expect([roles.p1.compute!.activeSessions, roles.p2.compute!.activeSessions]).toEqual([before[0]! + 1, before[1]! + 1]);
+    // Sessions are bound to the client that opened them.
+    expect((await rawRequest(s.p1Url, ca, 'DELETE', `/v1/sessions/${sid}`, undefined, other)).status).toBe(404);
+    for (const url of [s.p1Url, s.p2Url]) {
+      const r = await rawRequest(url, ca, 'DELETE', `/v1/sessions/${sid}`, undefined, auth());
+      expect(r.status, url).toBe(200);
+      expect(r.json).toEqual({ cancelled: true });
+    }
+    expect([roles.p1.compute!.activeSessions, roles.p2.compute!.activeSessions]).toEqual(before);
+    expect([roles.p1.metrics.get('sessions_cancelled'), roles.p2.metrics.get('sessions_cancelled')]).toEqual([cancelled[0]! + 1, cancelled[1]! + 1]);
+    await new Promise((r) => setTimeout(r, 50)); // P1's aborted session settles
+    expect(roles.p1.metrics.get('sessions_failed'), 'a cancel is not a failure').toBe(failed);
+    // Gone: its exchange and a second cancel are refused by name.
+    const ex = await rawRequest(s.p1Url, ca, 'POST', `/v1/sessions/${sid}/exchange`, JSON.stringify({ model: 'tiny', messages: [] }), auth());
+    expect(ex.status).toBe(404);
+    expect(String(ex.json['error'])).toMatch(new RegExp(`unknown session '${sid}'`));
+    expect((await rawRequest(s.p2Url, ca, 'DELETE', `/v1/sessions/${sid}`, undefined, auth())).status).toBe(404);
+    // The service goes on.
+    expect((await client.classify(TEXTS[3]!)).logits).toEqual(await model.reference(model.encode(TEXTS[3]!)));
+  }, 30_000);
+
+  it("an aborted classify rejects with the signal's reason and leaves no session on either server", async () => {
+    const before = [roles.p1.compute!.activeSessions, roles.p2.compute!.activeSessions];
+    // Already aborted: nothing is sent.
+    const taken = roles.p1.compute!.pool.takenCount;
+    await expect(client.classify(TEXTS[0]!, { signal: AbortSignal.abort(new Error('never started')) })).rejects.toThrow('never started');
+    expect(roles.p1.compute!.pool.takenCount).toBe(taken);
+    // Aborted while its session runs, at whatever step that is.
+    for (const delayMs of [0, 5, 20]) {
+      const ac = new AbortController();
+      const call = client.classify(TEXTS[1]!, { signal: ac.signal });
+      while (roles.p1.compute!.activeSessions <= before[0]!) await new Promise((r) => setTimeout(r, 1));
+      await new Promise((r) => setTimeout(r, delayMs));
+      ac.abort(new Error(`stopped after ${delayMs} ms`));
+      await expect(call, `abort after ${delayMs} ms`).rejects.toThrow(`stopped after ${delayMs} ms`);
+      // Without the cancel both halves would hold their slots until the message timeout (8 s here).
+      const deadline = Date.now() + 3000;
+      while ((roles.p1.compute!.activeSessions > before[0]! || roles.p2.compute!.activeSessions > before[1]!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect([roles.p1.compute!.activeSessions, roles.p2.compute!.activeSessions], `abort after ${delayMs} ms`).toEqual(before);
+    }
+    expect((await client.classify(TEXTS[4]!)).logits).toEqual(await model.reference(model.encode(TEXTS[4]!)));
+  }, 60_000);
+
   it('graceful shutdown: a running session finishes, a stalled one fails with a clear error', async () => {
     // A: opened and joined, but the client never sends its input.
     const open = await rawRequest(s.p1Url, ca, 'POST', '/v1/sessions', JSON.stringify({ model: 'tiny', tokens: 5 }), auth());

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { Client } from '../../client/index.js';
-import { FormatError } from '../../errors.js';
+import { FormatError, LutmpcError } from '../../errors.js';
 import { printJson, runCommand } from '../output.js';
 
 interface ClassifyCliOptions {
@@ -85,12 +85,20 @@ export function register(program: Command): void {
         }
         const caFile = o.ca ?? f.ca;
         const client = new Client({ p1, p2, token, ca: caFile ? readCa(caFile) : undefined, model: o.model ?? f.model, tokenizer: o.tokenizer });
+        // Ctrl-C or a TERM cancels the sessions on both servers before exiting (exit code 130).
+        const ac = new AbortController();
+        const interrupt = (sig: NodeJS.Signals): void => ac.abort(new LutmpcError(`interrupted (${sig}): sessions cancelled`));
+        process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
         try {
-          const results = await Promise.all(o.text.map((t) => client.classify(t)));
+          const results = await Promise.all(o.text.map((t) => client.classify(t, { signal: ac.signal })));
           for (const [i, r] of results.entries()) if (r.truncated) process.stderr.write(`lutmpc: warning: text ${i + 1} was longer than the service's limit and was truncated to ${r.tokens} tokens\n`);
           if (o.json) printJson(results.map((r, i) => ({ text: o.text[i], ...r })));
           else for (const [i, r] of results.entries()) process.stdout.write(`${r.label}\t[${r.logits.join(', ')}]\t${r.tokens} tokens${r.truncated ? ' (truncated)' : ''}\t${r.ms.toFixed(0)} ms\t${o.text[i]}\n`);
+        } catch (e) {
+          if (ac.signal.aborted) process.exitCode = 130;
+          throw e;
         } finally {
+          process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
           client.close();
         }
       }),
