@@ -294,7 +294,7 @@ export class ComputeService {
   }
 
   /** P1: start a session of T tokens; returns its id and P1's messages to the client (its seed). */
-  async open(model: string, T: number, client = 'client'): Promise<{ sessionId: string; messages: RelayMessage[] }> {
+  async open(model: string, T: number, client = 'client', gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[] }> {
     if (this.id !== 'P1') throw new HttpError(404, 'sessions are opened on P1');
     const d = this.checkOpen(model, T);
     if (this.sessions.size >= this.cfg.limits.maxSessions) throw new HttpError(503, `too many sessions in progress (${this.sessions.size}); retry later`);
@@ -302,7 +302,7 @@ export class ComputeService {
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       const item: PoolItem = await this.pool
-        .acquire(T, this.cfg.limits.materialWaitMs, () => void this.wakeDealer(), d.epoch, () => this.notReady())
+        .acquire(T, this.cfg.limits.materialWaitMs, () => void this.wakeDealer(), d.epoch, () => this.notReady() ?? (gone?.() ? 'the client closed the connection while its session waited for material' : undefined))
         .catch((e: Error) => {
           throw e instanceof TimeoutError ? new HttpError(503, e.message) : new HttpError(503, e.message);
         });

@@ -77,9 +77,10 @@ export class MaterialPool {
     this.queue.push(ticket);
     try {
       for (;;) {
-        for (const it of this.ready.values()) if (it.T === T && it.epoch === epoch) return this.take(it.id, T);
+        // Before taking: material handed to a request nobody waits for any more is wasted.
         const why = cancelled?.();
         if (why) throw new ProtocolError(why);
+        for (const it of this.ready.values()) if (it.T === T && it.epoch === epoch) return this.take(it.id, T);
         if (!missed) {
           missed = true;
           onMiss();

@@ -209,6 +209,14 @@ describe('secure inference service (three roles in one process)', () => {
     expect((await client.classify(TEXTS[3]!)).logits).toEqual(await model.reference(model.encode(TEXTS[3]!)));
   }, 30_000);
 
+  it('a client gone while its session waits for material takes none (P1 stops waiting)', async () => {
+    const taken = roles.p1.compute!.pool.takenCount;
+    const active = roles.p1.compute!.activeSessions;
+    await expect(roles.p1.compute!.open('tiny', 13, 'client', () => true)).rejects.toThrow(/client closed the connection while its session waited for material/);
+    expect(roles.p1.compute!.pool.takenCount).toBe(taken);
+    expect(roles.p1.compute!.activeSessions).toBe(active);
+  }, 30_000);
+
   it("an aborted classify rejects with the signal's reason and leaves no session on either server", async () => {
     const before = [roles.p1.compute!.activeSessions, roles.p2.compute!.activeSessions];
     // Already aborted: nothing is sent.
