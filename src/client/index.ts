@@ -100,12 +100,14 @@ export class Client {
   private readonly h2: JsonHttp;
   private model: ServedModel | undefined;
   private tok: BertTokenizer | undefined;
+  /** Longest wait for one answer (ClientOptions.timeoutMs). */
+  private readonly timeoutMs: number;
 
   constructor(readonly opts: ClientOptions) {
     const check = opts.checkNames ?? true;
-    const t = opts.timeoutMs ?? 120_000;
-    this.h1 = new JsonHttp({ url: opts.p1, name: check ? 'P1' : undefined, ca: opts.ca }, opts.token, t);
-    this.h2 = new JsonHttp({ url: opts.p2, name: check ? 'P2' : undefined, ca: opts.ca }, opts.token, t);
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.h1 = new JsonHttp({ url: opts.p1, name: check ? 'P1' : undefined, ca: opts.ca }, opts.token, this.timeoutMs);
+    this.h2 = new JsonHttp({ url: opts.p2, name: check ? 'P2' : undefined, ca: opts.ca }, opts.token, this.timeoutMs);
     if (typeof opts.tokenizer === 'object') this.tok = opts.tokenizer;
   }
 
@@ -161,7 +163,7 @@ export class Client {
     const m = await this.info();
     if (ids.length < 2 || ids.length > m.maxTokens) throw new ShapeError(`${ids.length} tokens: the service accepts 2..${m.maxTokens}`);
     checkTokenIds(ids, m.shape); // before a session opens on the servers
-    const timeoutMs = this.opts.timeoutMs ?? 120_000;
+    const { timeoutMs } = this;
     const r1 = new RelayPipe('P1');
     const r2 = new RelayPipe('P2');
     const links = new Map<PartyId, Link>([
@@ -209,7 +211,7 @@ export class Client {
    */
   private async cancel(sid: string): Promise<void> {
     const path = `/v1/sessions/${encodeURIComponent(sid)}`;
-    const quick = AbortSignal.timeout(Math.min(this.opts.timeoutMs ?? 120_000, 5000));
+    const quick = AbortSignal.timeout(Math.min(this.timeoutMs, 5000));
     await Promise.allSettled([this.h1.request('DELETE', path, undefined, quick), this.h2.request('DELETE', path, undefined, quick)]);
   }
 

@@ -101,8 +101,8 @@ export function parseSafetensors(buf: Buffer, source = 'safetensors'): Map<strin
   // Two tensors over the same bytes would each read the other's values.
   spans.sort((x, y) => x[0] - y[0]);
   for (let i = 1; i < spans.length; i++) {
-    const [pb, pe, pn] = spans[i - 1]!, [b, , n] = spans[i]!;
-    if (b < pe && pe > pb) throw new FormatError(`${source}: tensors '${pn}' and '${n}' overlap (bytes ${b}..${pe})`);
+    const [, pe, pn] = spans[i - 1]!, [b, , n] = spans[i]!;
+    if (b < pe) throw new FormatError(`${source}: tensors '${pn}' and '${n}' overlap (bytes ${b}..${pe})`);
   }
   return out;
 }

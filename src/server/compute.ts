@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { LutmpcError, PeerError, ProtocolError, ShapeError, TimeoutError } from '../errors.js';
+import { LutmpcError, PeerError, ProtocolError, ShapeError } from '../errors.js';
 import { Offline } from '../mpc/dealer.js';
 import { MemoryStore } from '../mpc/material.js';
 import { Party } from '../mpc/party.js';
@@ -293,7 +293,11 @@ export class ComputeService {
     this.sessionWaiters.delete(s.sid);
   }
 
-  /** P1: start a session of T tokens; returns its id and P1's messages to the client (its seed). */
+  /**
+   * P1: start a session of T tokens; returns its id and P1's messages to the
+   * client (its seed). `gone` tells whether the client's connection closed:
+   * then P1 stops waiting for material, or cancels a session just opened.
+   */
   async open(model: string, T: number, client = 'client', gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[] }> {
     if (this.id !== 'P1') throw new HttpError(404, 'sessions are opened on P1');
     const d = this.checkOpen(model, T);
@@ -304,7 +308,7 @@ export class ComputeService {
       const item: PoolItem = await this.pool
         .acquire(T, this.cfg.limits.materialWaitMs, () => void this.wakeDealer(), d.epoch, () => this.notReady() ?? (gone?.() ? 'the client closed the connection while its session waited for material' : undefined))
         .catch((e: Error) => {
-          throw e instanceof TimeoutError ? new HttpError(503, e.message) : new HttpError(503, e.message);
+          throw new HttpError(503, e.message);
         });
       this.metrics.observe('material_wait_ms', performance.now() - started);
       const sid = randomUUID();
@@ -332,6 +336,11 @@ export class ComputeService {
       });
       await relay.until(() => holdsInputKey(relay));
       this.metrics.inc('sessions_opened');
+      // The client went away before its session id could reach it (an aborted call): nobody can join or cancel it.
+      if (gone?.()) {
+        this.cancel(sid, client);
+        throw new HttpError(499, 'the client closed the connection before its session opened');
+      }
       return { sessionId: sid, messages: relay.drain() };
     }
   }

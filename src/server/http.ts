@@ -108,12 +108,7 @@ export async function buildApi(cfg: ServeConfig, api: RoleApi, log: Logger, tls?
   if (c) {
     app.post('/v1/sessions', { preHandler: auth }, async (req, reply) => {
       const b = parse(OpenBody, req.body);
-      const r = await c.open(b.model, b.tokens, clientOf.get(req), () => req.raw.socket.destroyed);
-      // The client went away before its session id could reach it (an aborted call): nobody can join or cancel it.
-      if (req.raw.socket.destroyed || reply.raw.destroyed) {
-        c.cancel(r.sessionId, clientOf.get(req));
-        throw new HttpError(499, 'the client closed the connection before its session opened');
-      }
+      const r = await c.open(b.model, b.tokens, clientOf.get(req), () => req.raw.socket.destroyed || reply.raw.destroyed);
       void reply.status(201);
       return { sessionId: r.sessionId, messages: r.messages.map(toWire) };
     });
