@@ -14,6 +14,7 @@
  */
 import { ProtocolError, PeerError } from '../errors.js';
 import { Accounting, type Phase } from './accounting.js';
+import type { RingBits } from '../kernels/types.js';
 import { MemoryStore, type Material, type MaterialStore } from './material.js';
 import { freshSeed, PrgStream } from './prg.js';
 import type { Link } from './transport/link.js';
@@ -47,12 +48,37 @@ export interface PartyOptions {
   store?: MaterialStore;
   /** Called with every payload this party receives (security tests). */
   onReceive?: (from: PartyId, tag: string, payload: Uint8Array) => void;
+  /**
+   * Called with every value this party opens in an online round (own share
+   * plus the peer's: what it learns), per slot: the round's tag, the slot's
+   * index, protocol, ring and element count, and the value's bytes (Z_2:
+   * packed, ⌈n/8⌉ bytes). Security tests: a masked opening must look fresh
+   * whatever the party holds.
+   */
+  onOpen?: (tag: string, slot: number, opened: OpenedValue) => void;
+  /**
+   * Seeds this party draws for its higher-ranked peers, used instead of
+   * fresh ones (16 bytes each). Only for security tests, which hold one
+   * party's randomness fixed while every other party's stays fresh; a
+   * deployment never sets it (a repeated seed repeats every mask).
+   */
+  seeds?: Partial<Record<PartyId, Uint8Array>>;
+}
+
+/** One opened round slot, as `PartyOptions.onOpen` sees it. */
+export interface OpenedValue {
+  proto: string;
+  l: RingBits;
+  n: number;
+  bytes: Uint8Array;
 }
 
 export class Party {
   readonly acct: Accounting;
   store: MaterialStore;
   onReceive: PartyOptions['onReceive'];
+  onOpen: PartyOptions['onOpen'];
+  private readonly fixedSeeds: PartyOptions['seeds'];
   private readonly seeds = new Map<PartyId, Uint8Array>();
   private readonly seq = new Map<string, number>();
   private abortError: Error | undefined;
@@ -65,6 +91,11 @@ export class Party {
     this.acct = new Accounting(id);
     this.store = opts.store ?? new MemoryStore(id);
     this.onReceive = opts.onReceive;
+    this.onOpen = opts.onOpen;
+    this.fixedSeeds = opts.seeds;
+    for (const [peer, s] of Object.entries(opts.seeds ?? {})) {
+      if (s.byteLength !== 16) throw new ProtocolError(`${id}: fixed seed for ${peer} is ${s.byteLength} bytes, expected 16`);
+    }
     for (const l of links.values()) {
       if (l.shaping) this.acct.shaped = l.shaping;
       l.onFail((e) => this.abort(e));
@@ -98,14 +129,15 @@ export class Party {
 
   /**
    * Pairwise seeds: for each pair the lower-ranked party draws 16 bytes from
-   * crypto.randomBytes and sends them (P0→P1, P0→P2, P1→P2, P1→C, P2→C).
+   * crypto.randomBytes (or takes the one `PartyOptions.seeds` fixes) and
+   * sends them (P0→P1, P0→P2, P1→P2, P1→C, P2→C).
    */
   async setup(): Promise<void> {
     const at: ChargeTo = { phase: 'setup', label: 'seeds' };
     const waits: { peer: PartyId; tag: string }[] = [];
     for (const peer of this.links.keys()) {
       if (PARTY_RANK[peer] > PARTY_RANK[this.id]) {
-        const s = freshSeed();
+        const s = this.fixedSeeds?.[peer]?.slice() ?? freshSeed();
         this.seeds.set(peer, s);
         this.send(peer, 'setup:seed', [s], at);
       } else waits.push({ peer, tag: 'setup:seed' });

@@ -161,10 +161,13 @@ export class Round {
       if (s.l === 1) {
         // wire[k] is owned by the link now: the XOR goes into a fresh array.
         const x = kernels().binary('xor', 8, wire[k]!, payload.subarray(off, off + nb));
+        p.onOpen?.(tag, k, { proto: s.proto, l: 1, n: s.n, bytes: x });
         s.resolve(s.packed ? x : unpackBits(x, s.n));
       } else {
         const theirs = ringView(s.l, payload, off, s.n);
-        s.resolve(add(s.l, s.share!, theirs, theirs === s.share ? undefined : theirs));
+        const opened = add(s.l, s.share!, theirs, theirs === s.share ? undefined : theirs);
+        p.onOpen?.(tag, k, { proto: s.proto, l: s.l, n: s.n, bytes: bytesOf(opened) });
+        s.resolve(opened);
       }
       off += nb;
     }

@@ -5,18 +5,26 @@
  * several runs each, the received bytes of all runs pooled per secret, then a
  * chi-square homogeneity test between the two secrets and a goodness-of-fit
  * test to uniform bytes. A test fails only at p < 1e-6.
+ *
+ * Each check then repeats with each compute party's own randomness held
+ * fixed and its opened values recorded (test/mpc/views.ts): the only form
+ * that sees a mask missing from an opening or known to its receiver, since
+ * the received share alone stays uniform either way.
  */
 import { describe, expect, it } from 'vitest';
 import type { RingArray, RingBits } from '../../src/kernels/types.js';
-import { max, maxOffline, rowArgmax, rowArgmaxOffline } from '../../src/mpc/lut/compare.js';
-import { lut, lutMulti, lutMultiOffline, lutOffline } from '../../src/mpc/lut/lut.js';
+import { compare, compareOffline, max, maxOffline, rowArgmax, rowArgmaxOffline, rowMax, rowMaxOffline, type CompareKind } from '../../src/mpc/lut/compare.js';
+import { lut, lutAdditive, lutMulti, lutMultiAdditive, lutMultiOffline, lutOffline } from '../../src/mpc/lut/lut.js';
+import { remask, remaskOffline } from '../../src/mpc/protocols/remask.js';
+import type { Masked, MaskedShare } from '../../src/mpc/sharing.js';
 import { matmul1b, matmul1bOffline, packBits, shareBitWeight, type BitWeightShare } from '../../src/mpc/lut/onebit.js';
 import { requant, requantOffline } from '../../src/mpc/lut/requant.js';
-import { shift, shiftOffline } from '../../src/mpc/lut/shift.js';
+import { extend, extendOffline, shift, shiftOffline } from '../../src/mpc/lut/shift.js';
 import { ownRounds } from '../../src/mpc/lut/stages.js';
 import type { PartyOptions } from '../../src/mpc/party.js';
 import { inRound } from '../../src/mpc/round.js';
 import { concatBytes, randRing, ringOf, runLut, sameByteDistributionP, uniformBytesP, type InputSpec, type LutProgram } from './helpers.js';
+import { expectViewsIndependent } from '../mpc/views.js';
 
 const P_FAIL = 1e-6;
 const RUNS = 5;
@@ -54,6 +62,10 @@ async function checkIndependent(name: string, a: () => Secret, b: () => Secret):
     const pu = uniformBytesP(A);
     expect(pu, `${name}: ${id}'s received bytes are not uniform (p = ${pu})`).toBeGreaterThan(P_FAIL);
   }
+  await expectViewsIndependent(name, async (s, party) => {
+    const { inputs, prog } = s === 'a' ? a() : b();
+    await runLut(inputs, prog, party);
+  });
 }
 
 const N = 2048;
@@ -70,7 +82,7 @@ describe('view independence (chi-square, fail at p < 1e-6)', () => {
     expect(sameByteDistributionP(fair(), fair())).toBeGreaterThan(P_FAIL);
   });
 
-  it('lut: 8-bit index, zero table + zero input vs random table + input 0x5a', async () => {
+  it('lut: 8-bit index, zero table + zero input vs random table + input 0xff', async () => {
     const mk = (x: RingArray, T: RingArray) => (): Secret => ({
       inputs: [{ l: 8, shape: [N], value: x }],
       prog: {
@@ -78,7 +90,7 @@ describe('view independence (chi-square, fail at p < 1e-6)', () => {
         online: (p, [vx]) => inRound(p, 'proto', (r) => [lut(r, vx!, { bits: 8, l: 8 })]),
       },
     });
-    await checkIndependent('lut', mk(constant(8, 0n), table(8, 8, () => 0n)), mk(constant(8, 0x5an), randRing(8, 256)));
+    await checkIndependent('lut', mk(constant(8, 0n), table(8, 8, () => 0n)), mk(constant(8, 0xffn), randRing(8, 256)));
   });
 
   it('two-input lut (4+4 bits)', async () => {
@@ -211,5 +223,123 @@ describe('view independence (chi-square, fail at p < 1e-6)', () => {
     };
     const rb = new Uint8Array(k * n).map(() => (Math.random() < 0.5 ? 1 : 0));
     await checkIndependent('matmul1b', mk(constant(32, 0n, m * k), new Uint8Array(k * n)), mk(randRing(32, m * k), rb));
+  });
+  it('additive lookups (no opening: P2 sees only P0’s corrections), then one re-mask', async () => {
+    const mk = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [{ l: 8, shape: [N], value: constant(8, v) }],
+      prog: {
+        offline: async (off, p, [rx]) => {
+          await lutOffline(off, rx!, { bits: 8, l: 32 }, p.id === 'P0' ? { data: T, channels: 1 } : undefined, { masked: false });
+          return remaskOffline(off, 32, [N]);
+        },
+        online: async (p, [vx]) => {
+          const a = await lutAdditive(p, vx!, { bits: 8, l: 32 });
+          return inRound(p, 'proto', (r) => [remask(r, a)]);
+        },
+      },
+    });
+    await checkIndependent('lutAdditive', mk(0n, table(32, 8, () => 0n)), mk(0xffn, randRing(32, 256)));
+    const mk2 = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [
+        { l: 8, shape: [N], value: constant(8, v) },
+        { l: 8, shape: [N], value: constant(8, v) },
+      ],
+      prog: {
+        offline: async (off, p, rs) => {
+          await lutMultiOffline(off, rs, { bits: [4, 4], l: 32 }, p.id === 'P0' ? { data: T, channels: 1 } : undefined, { masked: false });
+          return remaskOffline(off, 32, [N]);
+        },
+        online: async (p, vs) => {
+          const a = await lutMultiAdditive(p, vs, { bits: [4, 4], l: 32 });
+          return inRound(p, 'proto', (r) => [remask(r, a)]);
+        },
+      },
+    });
+    await checkIndependent('lutMultiAdditive', mk2(0n, table(32, 8, () => 0n)), mk2(15n, randRing(32, 256)));
+  });
+
+  for (const kind of ['sign', 'relu', 'positive'] as CompareKind[]) {
+    it(`${kind} (9-bit values in Z_2^16): −256 vs 255`, async () => {
+      const mk = (v: bigint) => (): Secret => ({
+        inputs: [{ l: 16, shape: [N], value: constant(16, v) }],
+        prog: {
+          offline: (off, _p, [rx]) => compareOffline(off, kind, rx!, { bits: 9, l: 16 }),
+          online: (p, [vx]) => inRound(p, 'proto', (r) => [compare(r, vx!, { bits: 9, l: 16 })]),
+        },
+      });
+      await checkIndependent(kind, mk(-256n), mk(255n));
+    });
+  }
+
+  it('ring extension Z_2^8 → Z_2^32 (signed): −128 vs 127', async () => {
+    const mk = (v: bigint) => (): Secret => ({
+      inputs: [{ l: 8, shape: [N], value: constant(8, v) }],
+      prog: {
+        offline: (off, _p, [rx]) => extendOffline(off, rx!, { l: 32, signed: true }),
+        online: (p, [vx]) => inRound(p, 'proto', (r) => [extend(r, vx!, { l: 32, signed: true })]),
+      },
+    });
+    await checkIndependent('extend', mk(-128n), mk(127n));
+  });
+
+  it('row max (int8 in Z_2^16, 64 rows of 16)', async () => {
+    const mk = (v: (i: number) => bigint) => (): Secret => ({
+      inputs: [{ l: 16, shape: [64, 16], value: ringOf(16, Array.from({ length: 1024 }, (_, i) => v(i))) }],
+      prog: {
+        offline: (off, _p, [rx]) => rowMaxOffline(off, rx!, 8),
+        online: async (p, [vx]) => [await rowMax(ownRounds(p, 'proto'), vx!, 8)],
+      },
+    });
+    await checkIndependent('rowMax', mk(() => -128n), mk((i) => BigInt((i % 16) * 16 - 128)));
+  });
+
+  // 512 elements: two 32-bit output tables of 2^9 entries each per element are dealt 17 times.
+  const rows = 64;
+  it('requant with two outputs, the last opened as row sums', async () => {
+    const two = { s: 24, bits: 8, outputs: 2, l: 32 as RingBits, zeroLow: 8, rowSumsOfLast: 8 };
+    const mkTwo = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [{ l: 32, shape: [rows, 8], value: constant(32, v, rows * 8) }],
+      prog: {
+        offline: (off, p, [ry]) => requantOffline(off, ry!, two, p.id === 'P0' ? [{ data: T, channels: 8 }, { data: T, channels: 8 }] : undefined),
+        online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, two),
+      },
+    });
+    await checkIndependent('requant/rowSums', mkTwo(0n, ringOf(32, new Array<bigint>(8 * 256).fill(0n))), mkTwo(2n ** 32n - 256n, randRing(32, 8 * 256)));
+  });
+
+  it('requant with a 12-bit index (the reciprocal roles)', async () => {    const wide = { s: 20, bits: 12, outputs: 1, l: 16 as RingBits };
+    // 2^13 table entries per element: a smaller tensor keeps the dealing short.
+    const mkWide = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [{ l: 32, shape: [32, 8], value: constant(32, v, 256) }],
+      prog: {
+        offline: (off, p, [ry]) => requantOffline(off, ry!, wide, p.id === 'P0' ? [{ data: T, channels: 8 }] : undefined),
+        online: (p, [vy]) => requant(ownRounds(p, 'proto'), vy!, wide),
+      },
+    });
+    await checkIndependent('requant/12-bit', mkWide(0n, ringOf(16, new Array<bigint>(8 * 4096).fill(0n))), mkWide(2n ** 32n - 1n, randRing(16, 8 * 4096)));
+  });
+
+  it('requant with an output left unopened and opened inside a later requant (plus)', async () => {    const first = { s: 24, bits: 8, outputs: 2, l: 32 as RingBits };
+    const second = { s: 24, bits: 8, outputs: 1, l: 32 as RingBits };
+    const mkPlus = (v: bigint, T: RingArray) => (): Secret => ({
+      inputs: [
+        { l: 32, shape: [rows, 8], value: constant(32, v, rows * 8) },
+        { l: 32, shape: [rows, 8], value: constant(32, v, rows * 8) },
+      ],
+      prog: {
+        offline: async (off, p, [y1, y2]) => {
+          const dealt = p.id === 'P0' ? [{ data: T, channels: 8 }, { data: T, channels: 8 }] : undefined;
+          const [h, res] = await requantOffline(off, y1!, first, dealt);
+          const [sum] = await requantOffline(off, y2!, second, dealt?.slice(0, 1), [res]);
+          return [h, sum];
+        },
+        online: async (p, [v1, v2]) => {
+          const [h, res] = await requant(ownRounds(p, 'proto'), v1!, first, { unopened: [1] });
+          const [sum] = await requant(ownRounds(p, 'proto'), v2!, second, { plus: [res as MaskedShare] });
+          return [h as Masked, sum as Masked];
+        },
+      },
+    });
+    await checkIndependent('requant/plus', mkPlus(0n, ringOf(32, new Array<bigint>(8 * 256).fill(0n))), mkPlus(-12345678n, randRing(32, 8 * 256)));
   });
 });
