@@ -180,6 +180,8 @@ export interface RequantStepOptions {
   plus?: SV;
   /** Output 0 opens under this earlier-dealt mask (Engine.mask) instead of a fresh one. */
   outMask?: SV;
+  /** Online only: every output is 0 in the columns ≥ this count (padded attention keys, requant.ts `keepCols`). */
+  keepCols?: number;
 }
 
 /** A requant's index width, public shift and how it resolves it: chunk schedule, borrow protocol, last opening, the low bits known to be zero (requant.ts). */
@@ -198,7 +200,10 @@ export function requantStep(y: SV, outputs: number, tables: readonly DealerTable
   const { plus, outMask } = opts;
   return {
     off: async (o) => (await requantOffline(o, asMaskOf(y), spec, tables, plus && [asMaskOf(plus)], outMask && [asMaskOf(outMask)])).map((x, k) => sv(x, ...shape(k))),
-    on: async (seq) => (await requant(seq, asMasked(y), spec, { unopened: opts.unopened, plus: plus && [asMaskedShare(plus)] })).map((x, k) => sv(x, ...shape(k))),
+    on: async (seq) => {
+      const keepCols = opts.keepCols !== undefined && opts.keepCols < cols ? { cols, keep: opts.keepCols } : undefined;
+      return (await requant(seq, asMasked(y), spec, { unopened: opts.unopened, plus: plus && [asMaskedShare(plus)], keepCols })).map((x, k) => sv(x, ...shape(k)));
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { encodeAll } from '../model/api.js';
 import { readEvalTsv } from '../model/data.js';
 import { IntBert, argmax } from '../model/int-bert.js';
 import type { Progress } from '../model/progress.js';
+import { ShapeError } from '../errors.js';
 import type { ClusterKind, ClusterOptions } from '../mpc/cluster.js';
 import type { SecureOptions } from './forward.js';
 import { InProcessSecure } from './inprocess.js';
@@ -32,6 +33,8 @@ export interface SecureEvalOptions {
   parties?: ClusterKind;
   cluster?: ClusterOptions;
   secure?: SecureOptions;
+  /** Pad every sentence to this many positions, so P0 deals for it and never learns a sentence's token count (longer sentences are refused). */
+  padTo?: number;
   kernels?: Kernels;
   progress?: Progress;
   warn?: (msg: string) => void;
@@ -75,13 +78,17 @@ export async function evaluateSecure(o: SecureEvalOptions): Promise<SecureEvalRe
   const { data, truncated } = encodeAll(model.hf, rows, o.warn);
   const ref = new IntBert(model.program, o.kernels ?? getKernels());
   const parties = o.parties ?? 'inproc';
+  const longest = data.reduce((a, d) => Math.max(a, d.ids.length), 0);
+  if (o.padTo !== undefined && (!Number.isInteger(o.padTo) || o.padTo < longest || o.padTo > model.program.config.maxPositions)) {
+    throw new ShapeError(`pad to ${o.padTo}: must be an integer in ${longest}..${model.program.config.maxPositions} (the longest sentence has ${longest} tokens; the model takes ${model.program.config.maxPositions} positions)`);
+  }
   const t0 = performance.now();
   const s = await InProcessSecure.start(model.program, parties, o.cluster, o.secure);
   const sentences: SentenceResult[] = [];
   try {
     for (let i = 0; i < data.length; i++) {
       const d = data[i]!;
-      const [want, got] = await Promise.all([ref.forward(d.ids), s.infer(d.ids)]);
+      const [want, got] = await Promise.all([ref.forward(d.ids), s.infer(d.ids, { padTo: o.padTo })]);
       const logits = Array.from(got.logits);
       const reference = Array.from(want.logits);
       const predicted = argmax(logits);

@@ -307,10 +307,19 @@ async function layerNorm(E: Engine, v: SV, residual: boolean, plans: Record<Shif
 }
 
 /**
- * The forward for T tokens. Offline (all of P0, P1, P2) it deals; online (P1,
- * P2) it computes and sends the int32 logits to the client (label 'cls').
+ * The forward for T positions. Offline (all of P0, P1, P2) it deals; online
+ * (P1, P2) it computes and sends the int32 logits to the client (label 'cls').
+ *
+ * `tokens` (online only, default T): the client's real token count; the
+ * positions from it on are padding (the client pads its ids to T), so that
+ * P0 deals for a length that says nothing of the input. Padding changes no
+ * real row: everything is row-wise but attention, where P1 and P2 (who may
+ * know the count) make every padded key's E zero, in both of the softmax
+ * requant's outputs (E for E·V and the row sums Z), by opening their mask
+ * shares instead of their table reads. So the logits equal the reference's
+ * for the unpadded ids, bit for bit.
  */
-export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: WeightShares, model?: DealerModel, opts: SecureOptions = {}): Promise<void> {
+export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: WeightShares, model?: DealerModel, opts: SecureOptions = {}, tokens = T): Promise<void> {
   const plans = shiftPlans(opts);
   const { linear: LIN } = plans;
   const H = sh.hidden;
@@ -319,6 +328,8 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
   const M = model;
   const heads = Array.from({ length: nh }, (_, h) => h);
   if (T < 1 || T > sh.maxPositions) throw new ProtocolError(`secure forward: sequence length ${T} is outside 1..${sh.maxPositions}`);
+  if (!Number.isInteger(tokens) || tokens < 1 || tokens > T) throw new ProtocolError(`secure forward: ${tokens} tokens do not fit ${T} positions`);
+  if (!E.online && tokens !== T) throw new ProtocolError('secure forward: the dealing must not depend on the token count');
 
   // The client's ids as two small one-hots (id = a·B + b, embed.ts), both in one round.
   const { A, B } = embedFactors(sh.vocab);
@@ -347,7 +358,7 @@ export async function secureForward(E: Engine, sh: PublicShape, T: number, ws: W
     // one protocol call each with per-head tables: same material and bytes as
     // one call per head, but one large kernel call instead of nh small ones.
     // 2^k·E is only summed: its output opens as the row sums Σ 2^k·E (the Z of every head's rows).
-    const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 2, headTables(D?.score), plans.score, { rowSumsOfLast: true })]);
+    const [[Es, Zs]] = await E.lockstep('softmax', [requantStep(stackRows(heads.map((h) => subDiagonal(S[h]!))), 2, headTables(D?.score), plans.score, { rowSumsOfLast: true, keepCols: tokens })]);
     const [[inv]] = await E.lockstep('softmax', [requantStep(Zs!, 1, headTables(D?.zinv), plans.zinv)]);
     await E.flush('softmax');
     // Y_h = diag(1/Z_h)·(E_h·V_h) in one opening: E_h·V_h itself is never opened.

@@ -7,11 +7,13 @@
  * the model owner in this single-machine setup).
  *
  * Who sees what: the client its text, token ids and the int32 logits; P0 the
- * program (weights, shifts, tables, logitScale) and nothing input-derived;
- * P1/P2 masked values and shares only. Float logits = int32 × logitScale are
+ * program (weights, shifts, tables, logitScale) and the number of positions
+ * it deals for (the token count unless `padTo` pads them); P1/P2 the token
+ * count, masked values and shares only. Float logits = int32 × logitScale are
  * computed here with the owner's logitScale (the argmax — the label — needs
  * no scale).
  */
+import { ShapeError } from '../errors.js';
 import { getKernels } from '../kernels/loader.js';
 import { IntBert, argmax } from '../model/int-bert.js';
 import type { PartyReport } from '../mpc/accounting.js';
@@ -30,6 +32,12 @@ export interface SecureInferOptions {
   parties?: PartiesKind;
   tls?: Partial<Record<PartyId, TlsIdentity>>;
   secure?: SecureOptions;
+  /**
+   * Positions P0 deals for (≥ the token count): the ids are padded to it, so
+   * P0 learns only this public length, never the token count (secureForward).
+   * Default: the token count itself, which P0 then knows.
+   */
+  padTo?: number;
   timeoutMs?: number;
   log?: (msg: string) => void;
   /** party-proc.js to fork (tests). */
@@ -39,6 +47,8 @@ export interface SecureInferOptions {
 export interface SecureInferReport {
   text: string;
   tokens: number;
+  /** Positions P0 dealt for: the only length it learns (`padTo`, else the token count). */
+  positions: number;
   truncated: boolean;
   label: string;
   labelId: number;
@@ -73,8 +83,10 @@ export async function secureInfer(o: SecureInferOptions): Promise<SecureInferRep
   const ref = await new IntBert(program, getKernels()).forward(ids);
   const parties = o.parties ?? 'tcp';
   let run: { logits: Int32Array; onlineMs: number; offlineMs: number; setupMs: number; reports: PartyReport[]; maxRssBytes?: Record<string, number> };
-  if (parties === 'inproc') run = await secureInferInProcess(program, ids, 'inproc', o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }, o.secure);
-  else run = await launchSecure({ program, programPath: o.model.programPath, ids, kind: parties, tls: o.tls, secure: o.secure, timeoutMs: o.timeoutMs, log: o.log, entry: o.entry });
+  const positions = o.padTo ?? ids.length;
+  if (!Number.isInteger(positions) || positions < ids.length || positions > program.config.maxPositions) throw new ShapeError(`pad to ${o.padTo}: must be an integer in ${ids.length}..${program.config.maxPositions} (the text has ${ids.length} tokens; the model takes ${program.config.maxPositions} positions)`);
+  if (parties === 'inproc') run = await secureInferInProcess(program, ids, 'inproc', o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }, o.secure, positions);
+  else run = await launchSecure({ program, programPath: o.model.programPath, ids, padTo: positions, kind: parties, tls: o.tls, secure: o.secure, timeoutMs: o.timeoutMs, log: o.log, entry: o.entry });
   const fig = summarize(run.reports);
   const logits = Array.from(run.logits);
   const labelId = argmax(logits);
@@ -82,6 +94,7 @@ export async function secureInfer(o: SecureInferOptions): Promise<SecureInferRep
   return {
     text: o.text,
     tokens: ids.length,
+    positions,
     truncated: enc.truncated,
     label: names[labelId] ?? String(labelId),
     labelId,

@@ -7,7 +7,7 @@
 import { cluster, type Cluster, type ClusterKind, type ClusterOptions } from '../mpc/cluster.js';
 import type { PartyReport } from '../mpc/accounting.js';
 import type { IntProgram } from '../model/program.js';
-import { clientInfer, publicShape, ServerSession } from './session.js';
+import { checkTokenIds, clientInfer, padIds, publicShape, ServerSession } from './session.js';
 import type { PublicShape, SecureOptions } from './forward.js';
 
 export interface SentenceRun {
@@ -39,16 +39,25 @@ export class InProcessSecure {
     }
   }
 
-  async infer(ids: readonly number[], opts: { stream?: boolean } = {}): Promise<SentenceRun> {
-    const T = ids.length;
+  /**
+   * One sentence. `padTo`: P0 deals for this many positions and the client
+   * pads its ids to it, so the dealer never learns their count (P1 and P2
+   * do); the logits are the same as without.
+   */
+  async infer(ids: readonly number[], opts: { stream?: boolean; padTo?: number } = {}): Promise<SentenceRun> {
+    const T = opts.padTo ?? ids.length;
+    const n = ids.length;
+    // Before any dealing: a refused input must leave the parties' material in step for the next sentence.
+    checkTokenIds(ids, this.shape);
+    checkTokenIds(padIds(ids, T), this.shape);
     if (opts.stream) {
-      const [logits, ...busy] = await Promise.all([clientInfer(this.cl.C, this.shape, ids), ...this.servers.map((s) => s.streamed(T))]);
+      const [logits, ...busy] = await Promise.all([clientInfer(this.cl.C, this.shape, ids, T), this.servers[0]!.streamed(T), this.servers[1]!.streamed(T, n), this.servers[2]!.streamed(T, n)]);
       return { logits, offlineMs: Math.max(...busy.map((b) => b.offlineMs)), onlineMs: Math.max(busy[1]!.onlineMs, busy[2]!.onlineMs) };
     }
     const t0 = performance.now();
     await Promise.all(this.servers.map((s) => s.offline(T)));
     const t1 = performance.now();
-    const [logits] = await Promise.all([clientInfer(this.cl.C, this.shape, ids), this.servers[1]!.online(T), this.servers[2]!.online(T)]);
+    const [logits] = await Promise.all([clientInfer(this.cl.C, this.shape, ids, T), this.servers[1]!.online(T, n), this.servers[2]!.online(T, n)]);
     return { logits, offlineMs: t1 - t0, onlineMs: performance.now() - t1 };
   }
 
@@ -62,10 +71,10 @@ export class InProcessSecure {
 }
 
 /** One sentence end to end in a fresh cluster. */
-export async function secureInferInProcess(program: IntProgram, ids: readonly number[], kind: ClusterKind = 'inproc', opts: ClusterOptions = {}, secure: SecureOptions = {}): Promise<SentenceRun & { setupMs: number; reports: PartyReport[] }> {
+export async function secureInferInProcess(program: IntProgram, ids: readonly number[], kind: ClusterKind = 'inproc', opts: ClusterOptions = {}, secure: SecureOptions = {}, padTo?: number): Promise<SentenceRun & { setupMs: number; reports: PartyReport[] }> {
   const s = await InProcessSecure.start(program, kind, opts, secure);
   try {
-    const r = await s.infer(ids);
+    const r = await s.infer(ids, { padTo });
     return { ...r, setupMs: s.setupMs, reports: s.reports() };
   } finally {
     await s.close();

@@ -30,6 +30,8 @@ export interface LaunchSecureOptions {
   program: IntProgram;
   programPath?: string;
   ids: readonly number[];
+  /** Pad the ids to this many positions, so P0 deals for it and never learns their count (secureForward). */
+  padTo?: number;
   kind?: 'tcp' | 'tls';
   tls?: Partial<Record<PartyId, TlsIdentity>>;
   secure?: SecureOptions;
@@ -154,7 +156,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
       }
     });
     proc.on('error', (e) => failure!(new PeerError(`party ${id}: ${e.message}`, id, { cause: e })));
-    const start: SecureStartMsg = { cmd: 'start', id, kind, tls: o.tls?.[id], shape, T: o.ids.length, programPath: id === 'P0' ? programPath : undefined, secure: o.secure ?? {}, timeoutMs: o.timeoutMs, dieOnline: o.kill === id, stream: o.stream };
+    const start: SecureStartMsg = { cmd: 'start', id, kind, tls: o.tls?.[id], shape, T: o.padTo ?? o.ids.length, tokens: id === 'P0' ? undefined : o.ids.length, programPath: id === 'P0' ? programPath : undefined, secure: o.secure ?? {}, timeoutMs: o.timeoutMs, dieOnline: o.kill === id, stream: o.stream };
     proc.send(start);
     kids.push(k);
   }
@@ -198,7 +200,7 @@ export async function launchSecure(o: LaunchSecureOptions): Promise<LaunchSecure
     o.log?.(o.stream ? 'weights shared; streaming offline and online segments' : `offline done (${Math.max(...off.map((x) => x.offlineMs)).toFixed(0)} ms); sending the input`);
     if (!o.stream) for (const k of kids) k.proc.send({ cmd: 'online' });
     const t0 = performance.now();
-    const logits = await Promise.race([failed, clientInfer(C, shape, o.ids)]);
+    const logits = await Promise.race([failed, clientInfer(C, shape, o.ids, o.padTo ?? o.ids.length)]);
     const onlineMs = performance.now() - t0;
     await C.close();
     const done = await waitFor((k) => k.done);

@@ -30,7 +30,10 @@ export interface SecureStartMsg {
   kind: 'tcp' | 'tls';
   tls?: TlsIdentity;
   shape: PublicShape;
+  /** Positions dealt (P0 learns only this). */
   T: number;
+  /** P1/P2: the client's token count ≤ T (the rest is padding; default T). Never sent to P0. */
+  tokens?: number;
   programPath?: string;
   secure: SecureOptions;
   timeoutMs?: number;
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     if (start.stream) {
       await send({ type: 'offline-done', setupMs: t1 - t0, offlineMs: 0 });
-      const busy = await s.streamed(start.T);
+      const busy = await s.streamed(start.T, start.tokens);
       if (start.id === 'P0') await party.finished();
       await party.close();
       await send({ type: 'done', report: party.acct.report(), setupMs: t1 - t0, offlineMs: busy.offlineMs, onlineMs: busy.onlineMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, labelMs: s.times });
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
     await send({ type: 'offline-done', setupMs: t1 - t0, offlineMs: t2 - t1 });
     await go; // the launcher starts the online phase once every server finished its offline phase
     if (start.dieOnline) process.kill(process.pid, 'SIGKILL');
-    if (start.id !== 'P0') await s.online(start.T);
+    if (start.id !== 'P0') await s.online(start.T, start.tokens);
     else await party.finished(); // P0 waits until P1 and P2 end the session
     const t3 = performance.now();
     await party.close();

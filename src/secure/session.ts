@@ -65,7 +65,7 @@ export class ServerSession {
    * whose whole offline material does not fit in memory. Returns this
    * party's busy time per phase.
    */
-  async streamed(T: number): Promise<{ offlineMs: number; onlineMs: number }> {
+  async streamed(T: number, tokens = T): Promise<{ offlineMs: number; onlineMs: number }> {
     const pacer = new Pacer(this.party);
     const ws = this.weights();
     const offline = secureForward(new OfflineEngine(this.off, pacer, this.times.offline), this.shape, T, ws, this.model, this.opts).then(() => pacer.offlineEnd());
@@ -73,7 +73,7 @@ export class ServerSession {
     else {
       const online = (async () => {
         await pacer.onlineBegin();
-        await secureForward(new OnlineEngine(this.party, pacer, this.times.online), this.shape, T, ws, undefined, this.opts);
+        await secureForward(new OnlineEngine(this.party, pacer, this.times.online), this.shape, T, ws, undefined, this.opts, tokens);
         pacer.onlineEnd();
       })();
       await Promise.all([offline, online]);
@@ -81,12 +81,12 @@ export class ServerSession {
     return { offlineMs: pacer.offlineMs, onlineMs: pacer.onlineMs };
   }
 
-  /** Online phase (P1, P2). */
-  async online(T: number): Promise<void> {
+  /** Online phase (P1, P2) of T positions, the first `tokens` of them the client's (the rest padding, secureForward). */
+  async online(T: number, tokens = T): Promise<void> {
     if (this.party.id === 'P0') throw new ProtocolError('P0 takes no part in the online phase');
     const trace = onlineTrace(this.party.id);
     trace('S');
-    await secureForward(new OnlineEngine(this.party, undefined, this.times.online), this.shape, T, this.weights(), undefined, this.opts);
+    await secureForward(new OnlineEngine(this.party, undefined, this.times.online), this.shape, T, this.weights(), undefined, this.opts, tokens);
     trace('E');
   }
 }
@@ -101,8 +101,35 @@ export function checkTokenIds(ids: readonly number[], shape: Pick<PublicShape, '
   if (bad >= 0) throw new ShapeError(`token ${bad}: id ${ids[bad]} is outside the model's vocabulary 0..${shape.vocab - 1}`);
 }
 
-/** Client: send the ids (two masked one-hots, embed.ts), receive the int32 logits. */
-export async function clientInfer(client: Party, shape: PublicShape, ids: readonly number[]): Promise<Int32Array> {
+/** The id the client pads with ([PAD] in BERT vocabularies; any id would do: padded rows are ignored). */
+export const PAD_ID = 0;
+
+/** `ids` padded with PAD_ID to `positions` (secureForward's padding: P0 deals for `positions`, not for the ids' count). */
+export function padIds(ids: readonly number[], positions: number): number[] {
+  if (!Number.isInteger(positions) || positions < ids.length) throw new ShapeError(`${ids.length} tokens do not fit ${positions} positions`);
+  return [...ids, ...new Array<number>(positions - ids.length).fill(PAD_ID)];
+}
+
+/**
+ * A public length to pad `tokens` to: the smallest of 16, 32, 64, … that
+ * holds them, at most `maxPositions`. P0 then learns only which of these few
+ * lengths a text needed (a deployment that wants P0 to learn nothing pads
+ * every text to one length).
+ */
+export function bucketLength(tokens: number, maxPositions: number): number {
+  let n = 16;
+  while (n < tokens) n *= 2;
+  return Math.min(n, maxPositions);
+}
+
+/**
+ * Client: send the ids (two masked one-hots, embed.ts), receive the int32
+ * logits. `positions`: pad the ids to this length first (the servers then
+ * run with tokens = ids.length).
+ */
+export async function clientInfer(client: Party, shape: PublicShape, ids: readonly number[], positions = ids.length): Promise<Int32Array> {
+  checkTokenIds(ids, shape);
+  ids = padIds(ids, positions);
   checkTokenIds(ids, shape);
   client.label = 'embed';
   const [xa, xb] = factoredOneHot(ids, shape.vocab);

@@ -44,6 +44,16 @@ describe('secure forward with three party processes', () => {
     expect(Object.values(r.maxRssBytes).every((b) => b > 0)).toBe(true);
   });
 
+  it('padded (P0 deals for 12 positions, is never told the 6 tokens): exact logits, the accounting of a 12-position run', async () => {
+    const ref = await new IntBert(program, getKernels()).forward(ids);
+    const r = await launchSecure({ program, ids, padTo: 12, entry: src.entry('secure/party-proc.js'), timeoutMs: 20_000 });
+    expect(Array.from(r.logits)).toEqual(Array.from(ref.logits));
+    const full = await secureInferInProcess(program, idsOfLength(12, program.config.vocabSize, 78));
+    // P0's view is that of any 12-token sentence: the same messages, offline and online.
+    expect(r.reports[0]).toEqual(full.reports[0]);
+    expect(r.reports.map((x) => x.phases['online'])).toEqual(full.reports.map((x) => x.phases['online']));
+  });
+
   it('over tls with the folder `lutmpc certs --out DIR` writes, read as --tls-dir reads it', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lutmpc-certs-'));
     try {

@@ -11,7 +11,8 @@ import type { Command } from 'commander';
 import type { PartyReport } from '../../mpc/accounting.js';
 import { secureInfer, type SecureInferReport } from '../../secure/infer.js';
 import { randomModel, resolveProgram, type ResolvedModel } from '../../secure/model-source.js';
-import { printJson, runCommand } from '../output.js';
+import { positiveInt, printJson, runCommand } from '../output.js';
+import { bucketLength } from '../../secure/session.js';
 import { inferText, parseParties, readTlsDir } from './infer.js';
 
 interface DemoCliOptions {
@@ -21,6 +22,7 @@ interface DemoCliOptions {
   calib?: string;
   parties: string;
   tlsDir?: string;
+  padTo?: string;
   json?: boolean;
 }
 
@@ -41,9 +43,15 @@ export function whoSawWhat(r: SecureInferReport): PartyView[] {
   const [P0, P1, P2, C] = r.reports;
   return [
     { party: 'C', role: 'client (data owner)', knows: `its text "${r.text}" (${r.tokens} tokens), the masks it put on it (16-byte keys from P1 and P2) and the result: ${r.label} (int32 logits ${r.logits.join(', ')})`, onlineBytesReceived: recv(C, 'online'), offlineBytesReceived: 0 },
-    { party: 'P0', role: 'dealer (model owner)', knows: 'the model only (weights, scales, shifts, tables); it received nothing derived from the text', onlineBytesReceived: recv(P0, 'online'), offlineBytesReceived: recv(P0, 'offline') },
-    { party: 'P1', role: 'compute server', knows: 'masked values and shares only (the client\'s masked one-hot: P1 knows its own mask share, not P2\'s)', onlineBytesReceived: recv(P1, 'online'), offlineBytesReceived: recv(P1, 'offline') },
-    { party: 'P2', role: 'compute server', knows: 'masked values and shares only', onlineBytesReceived: recv(P2, 'online'), offlineBytesReceived: recv(P2, 'offline') + recv(P2, 'setup') },
+    {
+      party: 'P0',
+      role: 'dealer (model owner)',
+      knows: `the model (weights, scales, shifts, tables) and the ${r.positions} positions it dealt for${r.positions > r.tokens ? ' (the text was padded to them: P0 learns only that it has at most that many tokens)' : ' (the token count itself: no padding)'}; it received nothing derived from the text`,
+      onlineBytesReceived: recv(P0, 'online'),
+      offlineBytesReceived: recv(P0, 'offline'),
+    },
+    { party: 'P1', role: 'compute server', knows: `the token count (${r.tokens}), masked values and shares only (the client's masked one-hot: P1 knows its own mask share, not P2's)`, onlineBytesReceived: recv(P1, 'online'), offlineBytesReceived: recv(P1, 'offline') },
+    { party: 'P2', role: 'compute server', knows: `the token count (${r.tokens}), masked values and shares only`, onlineBytesReceived: recv(P2, 'online'), offlineBytesReceived: recv(P2, 'offline') + recv(P2, 'setup') },
   ];
 }
 
@@ -64,6 +72,7 @@ export function register(program: Command): void {
     .option('--calib <file.tsv>', 'calibration TSV for --model')
     .option('--parties <kind>', 'tcp (three processes, default), tls (needs --tls-dir) or inproc', 'tcp')
     .option('--tls-dir <dir>', 'folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls (`lutmpc certs --out DIR` writes one)')
+    .option('--pad-to <n>', 'positions the dealer P0 deals for (default: the smallest of 16, 32, 64, … that holds the text; P0 learns only that)')
     .option('--json', 'print the report as JSON')
     .action((o: DemoCliOptions) =>
       runCommand(async () => {
@@ -83,7 +92,9 @@ export function register(program: Command): void {
             say(`no model given and ../shared/models/bert-tiny-sst2 not found: using a ${model.source}`);
           }
           const text = o.text ?? (dir ? 'a charming and often affecting journey' : 'the movie is very good');
-          const r = await secureInfer({ model, text, parties, tls: o.tlsDir ? readTlsDir(o.tlsDir) : undefined, log: say });
+          const tokens = model.hf.tokenizer.encode(text, model.program.config.maxPositions).ids.length;
+          const padTo = positiveInt('pad-to', o.padTo) ?? bucketLength(tokens, model.program.config.maxPositions);
+          const r = await secureInfer({ model, text, parties, padTo, tls: o.tlsDir ? readTlsDir(o.tlsDir) : undefined, log: say });
           const views = whoSawWhat(r);
           if (o.json) {
             const { reports: _r, ...rest } = r;

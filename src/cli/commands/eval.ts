@@ -7,6 +7,7 @@ import { stderrProgress } from '../../model/progress.js';
 import { budgetOption, printJson, runCommand, positiveInt } from '../output.js';
 
 interface EvalCliOptions {
+  padTo?: string;
   model: string;
   data: string;
   calib?: string;
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .option('--program <file>', 'compiled program to run instead of compiling (int and secure modes)')
     .option('--parties <kind>', 'secure mode: how the parties talk, inproc, tcp or tls (needs --tls-dir)', 'inproc')
     .option('--tls-dir <dir>', 'secure mode: folder with ca.crt and P0/P1/P2/C .crt/.key for --parties tls (`lutmpc certs --out DIR` writes one)')
+    .option('--pad-to <n>', 'secure mode: pad every sentence to N positions, so the dealer P0 never learns a sentence\'s token count')
     .option('--sentences', 'secure mode: include the per-sentence results in the JSON')
     .option('--json', 'print the report as JSON')
     .action((o: EvalCliOptions) =>
@@ -49,6 +51,7 @@ export function register(program: Command): void {
             modelDir: o.model,
             dataPath: o.data,
             limit: positiveInt('limit', o.limit),
+            padTo: positiveInt('pad-to', o.padTo),
             programPath: o.program,
             calibPath: o.calib,
             calibLimit: positiveInt('calib-limit', o.calibLimit),

@@ -26,6 +26,7 @@ interface InferCliOptions {
   borrow?: string;
   borrowOut?: string;
   timeoutMs?: string;
+  padTo?: string;
   json?: boolean;
 }
 
@@ -56,6 +57,7 @@ export function inferText(r: SecureInferReport): string {
   return [
     `label: ${r.label}  (logits ${r.logits.join(', ')}; float ${r.floatLogits.map((v) => v.toFixed(4)).join(', ')})`,
     `integer reference logits: ${r.reference.logits.join(', ')}  → exact: ${r.exact}`,
+    `${r.tokens} tokens; P0 dealt for ${r.positions} positions${r.positions > r.tokens ? ' (padded: P0 learns only that the text has at most ${r.positions} tokens)' : ' (the token count, which P0 therefore knows; --pad-to hides it)'}`,
     `secure run (${s.parties}): online ${s.onlineMs.toFixed(0)} ms, ${mb(s.bytesOnline)}, ${s.rounds} rounds; offline ${s.offlineMs.toFixed(0)} ms, ${mb(s.bytesOffline)}; weight setup ${mb(s.bytesSetup)}`,
   ].join('\n');
 }
@@ -75,6 +77,7 @@ export function register(program: Command): void {
     .option('--chunk <bits>', 'borrow chunk of the 8-bit requants, 1…15 (8 default; 12 = 2 chunks, more offline bytes)')
     .option('--borrow <kind>', 'borrow protocol of the requants with 3–5 chunks (the context requant at chunk 8): select (default, 2 rounds, twice the table reads) or chain (one round per chunk)')
     .option('--borrow-out <kind>', "what the requants' last borrow round opens: bit (one bit, output tables over 2^(n+1) entries), index (the n-bit index where that deals fewer bytes, tables over 2^n: 40 % fewer offline bytes at BERT-base for 12 % more online bytes) or per role ROLE=bit|index,... (default lnCentre=index: 9 % fewer offline bytes at BERT-base for 1.5 % more online)")
+    .option('--pad-to <n>', 'pad the ids to N positions, so the dealer P0 learns only N, never the token count (default: no padding, P0 deals for the token count)')
     .option('--timeout-ms <ms>', 'longest wait for one message', '120000')
     .option('--json', 'print the report as JSON')
     .action((o: InferCliOptions) =>
@@ -90,6 +93,7 @@ export function register(program: Command): void {
           parties,
           tls: o.tlsDir ? readTlsDir(o.tlsDir) : undefined,
           secure,
+          padTo: positiveInt('pad-to', o.padTo),
           timeoutMs: positiveInt('timeout-ms', o.timeoutMs),
           log: (m) => warn(m),
         });

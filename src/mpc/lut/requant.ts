@@ -49,7 +49,7 @@ import { dealLut, lutWith, readMasked, type DealerTable } from './lut.js';
 import { BORROW_OUTS, chainCost, chainPlan, dealChain, finalRotations, limb, runChain, takeChain, type BorrowOut, type ChainPlan } from './borrow-chain.js';
 import { dealSelect, runSelect, selectApplies, selectCost, takeSelect } from './borrow-select.js';
 import { dropZeroLow, dropZeroLowMask, reduce, reduceMask, type MaskBitsOf, type MaskedBits } from './shift.js';
-import { item, tableItem } from '../protocols/common.js';
+import { item, tableItem, type TableShare } from '../protocols/common.js';
 import { ProtocolError } from '../../errors.js';
 import type { RoundSeq } from './stages.js';
 import { checkIndexBits, checkTables, rotatePerElement, rotateTables } from './tables.js';
@@ -154,6 +154,21 @@ export interface RequantOnline {
    * one later requant output costs no opening of its own.
    */
   plus?: readonly (MaskedShare | undefined)[];
+  /**
+   * Row-major [rows, cols] elements whose column is ≥ `keep` output 0 (every
+   * output): this party takes its share of the output mask instead of its
+   * table read, so the opening is the bare mask. Online only, the same at
+   * P1 and P2, and no part of the dealing: padded attention keys (forward.ts),
+   * whose count P1 and P2 may know and P0 must not.
+   */
+  keepCols?: { cols: number; keep: number };
+}
+
+/** v[e] = ρ[e] for the elements whose column is ≥ keep (RequantOnline.keepCols); v and ρ share a ring. */
+function zeroColumns(v: RingArray, rho: RingArray, k: { cols: number; keep: number }): RingArray {
+  const dst = v as Uint32Array, src = rho as Uint32Array; // any one typed-array kind, the same for both
+  for (let at = 0; at < v.length; at += k.cols) dst.set(src.subarray(at + k.keep, at + k.cols), at + k.keep);
+  return v;
 }
 
 export function requantCost(spec: { n: number; w: number } & RequantSpec & { unopened?: readonly number[] }): ProtocolCost {
@@ -279,6 +294,10 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, o
   // The output tables' public index (its mask is inside the tables; r unused).
   const t: Masked = plan ? { l: 32, shape: y.shape, m: await (select ? runSelect : runChain)(seq, y.m, plan, spec.bits, links, out(spec)), r: R.allocRing(32, 0) as RingArray } : reduce(y, spec.bits);
   const r = seq.next();
+  const keep = on.keepCols;
+  if (keep && (!Number.isInteger(keep.keep) || keep.keep < 1 || keep.keep > keep.cols || n % keep.cols !== 0)) throw new ShapeError(`requant: keep ${keep.keep} of ${keep.cols} columns does not fit ${n} elements`);
+  // This party's share of output k: its table read (and mask share), or the bare mask share in padded columns.
+  const read = (o: { t: TableShare; rho: RingArray }): Promise<RingArray> => readMasked(spec.l, o.t, fb, t.m, o.rho).then((v) => (keep && keep.keep < keep.cols ? zeroColumns(v, o.rho, keep) : v));
   return Promise.all(
     om.map((o, k): Promise<Masked | MaskedShare> => {
       const rows = openedCount(spec, n, k);
@@ -286,17 +305,21 @@ export async function requant(seq: RoundSeq, y: MaskedBits, spec: RequantSpec, o
       if (plus && (plus.s.length !== n || rows !== n)) throw new ShapeError(`requant: output ${k}'s addend has ${plus.s.length} elements, expected ${n} (and no row sums)`);
       if (unopened.has(k)) {
         if (rows !== n || plus) throw new ShapeError(`requant: output ${k} is unopened: it takes no row sums and no addend`);
-        return readMasked(spec.l, o.t, fb, t.m, o.rho).then((s) => ({ l: spec.l, shape: y.shape, s, r: o.rho }));
+        return read(o).then((s) => ({ l: spec.l, shape: y.shape, s, r: o.rho }));
       }
       if (plus) {
         const slot = r.reserve(spec.l, n, 'requant');
-        return readMasked(spec.l, o.t, fb, t.m, o.rho).then(async (v) => ({ l: spec.l, shape: y.shape, m: await slot.open(R.add(spec.l, v, plus.s, v)), r: R.add(spec.l, o.rho, plus.r) }));
+        return read(o).then(async (v) => ({ l: spec.l, shape: y.shape, m: await slot.open(R.add(spec.l, v, plus.s, v)), r: R.add(spec.l, o.rho, plus.r) }));
       }
-      if (rows === n) return lutWith(r, t, { bits: fb, l: spec.l }, o.t, o.rho, 'requant');
+      if (rows === n && !keep) return lutWith(r, t, { bits: fb, l: spec.l }, o.t, o.rho, 'requant');
+      if (rows === n) {
+        const slot = r.reserve(spec.l, n, 'requant');
+        return read(o).then(async (v) => ({ l: spec.l, shape: y.shape, m: await slot.open(v), r: o.rho }));
+      }
       // Row-summed output: read every element's share, open only the row sums.
       const slot = r.reserve(spec.l, rows, 'requant');
       const cols = n / rows;
-      return readMasked(spec.l, o.t, fb, t.m, o.rho).then(async (v) => {
+      return read(o).then(async (v) => {
         const [sv, sr] = await Promise.all([R.rowSums(spec.l, v, rows, cols), R.rowSums(spec.l, o.rho, rows, cols)]);
         return { l: spec.l, shape: [rows, 1], m: await slot.open(sv), r: sr };
       });
