@@ -77,6 +77,7 @@ export interface SecureInferReport {
 
 export async function secureInfer(o: SecureInferOptions): Promise<SecureInferReport> {
   const { hf, program } = o.model;
+  if (o.text.trim() === '') throw new ShapeError('the text is empty: there is nothing to classify');
   const enc = hf.tokenizer.encode(o.text, program.config.maxPositions);
   const ids = enc.ids;
   if (enc.truncated) o.log?.(`text longer than ${program.config.maxPositions} tokens: truncated`);

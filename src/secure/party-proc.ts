@@ -98,8 +98,19 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     await send({ type: 'error', name: err.name, message: err.message, peer: err.peer });
   }
+  finished = true;
   process.disconnect();
 }
 
+/** Set before this process closes the channel itself. */
+let finished = false;
+
 // Run only as a forked entry (never when imported, e.g. by a test worker that has an IPC channel too).
-if (process.send && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();
+if (process.send && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // The launcher is gone (killed, or interrupted alone): nobody will send 'online' or read a result, so stop
+  // instead of waiting on its messages or on peers that may never come.
+  process.on('disconnect', () => {
+    if (!finished) process.exit(1);
+  });
+  void main();
+}

@@ -43,6 +43,8 @@ describe('secure infer (library) on the deterministic random BERT', () => {
       expect(v['P1']!.offlineBytesReceived).toBe(0); // P1's material comes from its seed with P0
       expect(v['C']!.onlineBytesReceived).toBe(2 * 4 * r.logits.length + 4 * 16); // the logits' shares and the input-mask keys (two inputs, from P1 and P2)
       expect(v['P2']!.onlineBytesReceived).toBeGreaterThan(0);
+      // An empty text is refused before any server starts (it used to classify [CLS] [SEP]).
+      await expect(secureInfer({ model, text: '  ', parties: 'inproc' })).rejects.toThrow(/the text is empty/);
       // --timeout-ms applies in one process too (it was dropped for inproc).
       await expect(secureInfer({ model, text: 'the movie is very good', parties: 'inproc', timeoutMs: 1 })).rejects.toThrow(/timed out after 1 ms/);
     } finally {

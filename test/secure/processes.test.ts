@@ -15,6 +15,7 @@ import { IntBert } from '../../src/model/int-bert.js';
 import { PeerError } from '../../src/errors.js';
 import { launchSecure } from '../../src/secure/launch.js';
 import { secureInferInProcess } from '../../src/secure/inprocess.js';
+import { publicShape } from '../../src/secure/session.js';
 import { transpileSrc } from '../mpc/transpile.js';
 import { makeTestCerts, type TestCerts } from '../mpc/certs.js';
 import { compileRandom, idsOfLength } from './helpers.js';
@@ -52,6 +53,18 @@ describe('secure forward with three party processes', () => {
     // P0's view is that of any 12-token sentence: the same messages, offline and online.
     expect(r.reports[0]).toEqual(full.reports[0]);
     expect(r.reports.map((x) => x.phases['online'])).toEqual(full.reports.map((x) => x.phases['online']));
+  });
+
+  it('a party whose launcher is gone exits instead of waiting (here: listening for its peers)', async () => {
+    const { fork } = await import('node:child_process');
+    const kid = fork(src.entry('secure/party-proc.js'), [], { stdio: 'ignore', env: { ...process.env } });
+    const exited = new Promise<number | null>((r) => kid.on('exit', (code) => r(code)));
+    kid.send({ cmd: 'start', id: 'P1', kind: 'tcp', shape: publicShape(program.config), T: 6, secure: {} });
+    await new Promise((r) => kid.once('message', r)); // 'listening': its listener is open
+    kid.disconnect();
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5000))]);
+    if (code === 'still running') kid.kill('SIGKILL');
+    expect(code).toBe(1);
   });
 
   it('over tls with the folder `lutmpc certs --out DIR` writes, read as --tls-dir reads it', async () => {
