@@ -9,7 +9,7 @@ import { getKernels } from '../kernels/loader.js';
 import type { Kernels } from '../kernels/types.js';
 import { searchBits, parseBitsSpec, type BitSearchResult, type LabelledIds } from './bits.js';
 import { calibrate } from './calibrate.js';
-import { checkLabels, readCalibTsv, readEvalTsv, type Example } from './data.js';
+import { checkLabels, checkLimit, readCalibTsv, readEvalTsv, type Example } from './data.js';
 import type { BertConfig } from './config.js';
 import { loadHfBert, type HfBert } from './hf-folder.js';
 import { IntBert, argmax } from './int-bert.js';
@@ -78,6 +78,7 @@ export async function compileLoaded(m: HfBert, calibRows: readonly Example[], o:
   let search: BitSearchResult | undefined;
   if (choice === 'auto') {
     checkLabels(calibRows, m.config.numLabels, 'calibration set'); // the search measures accuracy on them
+    checkLimit('searchLimit', o.searchLimit);
     const set = data.slice(0, o.searchLimit ?? 128);
     search = await searchBits(m.model, stats, set, o.kernels ?? getKernels(), { budget: o.budget, onStep: (d, t) => o.progress?.('bit search', d, t) });
     bits = search.bits;

@@ -3,7 +3,7 @@
  * GLUE, or `text`) and `label`; one example per line.
  */
 import { readFileSync } from 'node:fs';
-import { FormatError, LutmpcError } from '../errors.js';
+import { FormatError, LutmpcError, ShapeError } from '../errors.js';
 
 export interface Example {
   text: string;
@@ -32,7 +32,13 @@ export function parseTsv(content: string, source = 'tsv'): Example[] {
   return out;
 }
 
-export function readTsv(path: string, limit?: number): Example[] {
+/** An example-count option: undefined, or a positive integer (a negative one would slice from the end). */
+export function checkLimit(name: string, limit: number | undefined): void {
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ShapeError(`${name} must be a positive integer (got ${limit})`);
+}
+
+export function readTsv(path: string, limit?: number, limitName = 'limit'): Example[] {
+  checkLimit(limitName, limit);
   let content: string;
   try {
     content = readFileSync(path, 'utf8');
@@ -51,7 +57,7 @@ export function checkLabels(rows: readonly Example[], numLabels: number, source:
 
 /** A calibration split: like readTsv, and refused by name when it holds no example. */
 export function readCalibTsv(path: string, limit = 256): Example[] {
-  const rows = readTsv(path, limit);
+  const rows = readTsv(path, limit, 'calibLimit');
   if (rows.length === 0) throw new FormatError(`${path}: calibration set is empty (no example after the header)`);
   return rows;
 }

@@ -73,6 +73,7 @@ export interface SecureEvalReport {
 }
 
 export async function evaluateSecure(o: SecureEvalOptions): Promise<SecureEvalReport> {
+  if (!['inproc', 'tcp', 'tls'].includes(o.parties ?? 'inproc')) throw new ShapeError(`parties must be 'inproc', 'tcp' or 'tls' (got '${String(o.parties)}')`);
   const model = await resolveProgram({ modelDir: o.modelDir, programPath: o.programPath, calibPath: o.calibPath, calibLimit: o.calibLimit, bits: o.bits, budget: o.budget, warn: o.warn });
   const rows = readEvalTsv(o.dataPath, o.limit, model.hf.config.numLabels);
   const { data, truncated } = encodeAll(model.hf, rows, o.warn);

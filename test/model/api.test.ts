@@ -38,6 +38,9 @@ describe('evaluate / compileModel', () => {
     expect(warnings.some((w) => /1 text\(s\) longer than 20 tokens were truncated/.test(w))).toBe(true);
     const lim = await evaluate({ modelDir: dir, dataPath: dev, mode: 'float', limit: 5 });
     expect(lim.n).toBe(5);
+    // A negative limit sliced from the end, a fractional one rounded down: both are refused by name.
+    for (const limit of [-3, 0, 2.5]) await expect(evaluate({ modelDir: dir, dataPath: dev, mode: 'float', limit })).rejects.toThrow(new RegExp(`limit must be a positive integer \\(got ${limit}\\)`));
+    await expect(evaluate({ modelDir: dir, dataPath: dev, mode: 'int', calibPath: calib, calibLimit: -5 })).rejects.toThrow(/calibLimit must be a positive integer/);
   });
 
   it('int mode compiles from --calib, or runs a saved program from the folder', async () => {

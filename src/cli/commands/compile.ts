@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { compileModel } from '../../model/api.js';
 import { stderrProgress } from '../../model/progress.js';
-import { budgetOption, printJson, runCommand } from '../output.js';
+import { budgetOption, positiveInt, printJson, runCommand } from '../output.js';
 
 interface CompileCliOptions {
   model: string;
@@ -29,11 +29,7 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action((o: CompileCliOptions) =>
       runCommand(async () => {
-        const num = (name: string, v: string): number => {
-          const n = Number(v);
-          if (!(n > 0)) throw new RangeError(`--${name} must be a positive number (got '${v}')`);
-          return n;
-        };
+        const num = (name: string, v: string): number => positiveInt(name, v)!;
         const { report } = await compileModel({
           modelDir: o.model,
           calibPath: o.calib,
