@@ -36,3 +36,15 @@ export class PeerError extends LutmpcError {
 
 /** A wait for a peer exceeded its deadline. */
 export class TimeoutError extends PeerError {}
+
+/** A listener (HTTP API or peer link) could not open its address. */
+export class ListenError extends LutmpcError {
+  constructor(
+    message: string,
+    readonly listener: 'HTTP API' | 'peer link',
+    readonly address: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

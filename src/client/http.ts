@@ -4,7 +4,6 @@
  * that the server's certificate names the expected party (P1 or P2), so the
  * two input shares can never both go to one server.
  */
-import http from 'node:http';
 import https from 'node:https';
 import { LutmpcError } from '../errors.js';
 
@@ -28,7 +27,7 @@ export interface Endpoint {
 }
 
 export class JsonHttp {
-  private readonly agent: http.Agent;
+  private readonly agent: https.Agent;
   private readonly base: URL;
   constructor(
     readonly ep: Endpoint,
@@ -41,16 +40,14 @@ export class JsonHttp {
     } catch {
       throw new RangeError(`${who} URL '${ep.url}' is not a URL (expected https://host:port)`);
     }
-    if (this.base.protocol !== 'https:' && this.base.protocol !== 'http:') throw new RangeError(`${who} URL '${ep.url}' must start with https:// (got protocol '${this.base.protocol}')`);
+    // Plain http would send the token and an input share in the clear, and skip the P1/P2 certificate check.
+    if (this.base.protocol !== 'https:') throw new RangeError(`${who} URL '${ep.url}' must start with https:// (got protocol '${this.base.protocol}')`);
     const name = ep.name;
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: true,
-            ca: ep.ca,
-            checkServerIdentity: name ? (_h, cert) => (cert.subject?.CN === name ? undefined : new Error(`server certificate names '${String(cert.subject?.CN)}', expected '${name}'`)) : undefined,
-          })
-        : new http.Agent({ keepAlive: true });
+    this.agent = new https.Agent({
+      keepAlive: true,
+      ca: ep.ca,
+      checkServerIdentity: name ? (_h, cert) => (cert.subject?.CN === name ? undefined : new Error(`server certificate names '${String(cert.subject?.CN)}', expected '${name}'`)) : undefined,
+    });
   }
 
   /** One JSON call; `signal` aborts it (the promise rejects with the signal's reason). */
@@ -58,10 +55,9 @@ export class JsonHttp {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const url = new URL(path, this.base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
-    const mod = url.protocol === 'https:' ? https : http;
     const who = this.ep.name ?? this.ep.url;
     return new Promise<T>((resolve, reject) => {
-      const req = mod.request(
+      const req = https.request(
         url,
         {
           method,

@@ -95,6 +95,15 @@ function abortion(signal: AbortSignal | undefined): { stop: Promise<never>; disp
   return { stop, dispose };
 }
 
+/**
+ * Refuse a text with no words: it would still encode to [CLS] [SEP] and
+ * spend a secure session (and its dealt material) on a meaningless answer.
+ */
+export function checkText(text: string): void {
+  if (typeof text !== 'string') throw new ShapeError(`text must be a string (got ${typeof text})`);
+  if (text.trim() === '') throw new ShapeError('text is empty (or only whitespace): nothing to classify');
+}
+
 export class Client {
   private readonly h1: JsonHttp;
   private readonly h2: JsonHttp;
@@ -145,6 +154,7 @@ export class Client {
   /** Classify a text (tokenized locally). */
   async classify(text: string, call: CallOptions = {}): Promise<ClassifyResult> {
     call.signal?.throwIfAborted();
+    checkText(text);
     const m = await this.info();
     const tok = await this.tokenizer();
     // Another tokenizer's ids would be valid numbers with the wrong meaning: refuse a size mismatch.

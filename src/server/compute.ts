@@ -89,6 +89,8 @@ interface Session {
   cancelled?: boolean;
   started: number;
   expiry?: NodeJS.Timeout;
+  /** Its protocol ended (done or failed): it no longer holds a slot, only its answer or error awaits pickup. */
+  settled?: boolean;
 }
 
 export class ComputeService {
@@ -97,11 +99,21 @@ export class ComputeService {
   private readonly sessions = new Map<string, Session>();
   private readonly sessionWaiters = new Map<string, (() => void)[]>();
   private stopping = { aborted: false };
+  /** P1: slots held by opens not registered (nor failed) yet; they count against maxSessions. */
+  private reserved = 0;
+  /** The shutdown is over: even sessions opened before it began are refused now. */
+  private closed = false;
+  /** P1: opens past the maxSessions check and not yet registered or failed (each holds a slot). */
+  private readonly opening = new Set<Promise<unknown>>();
+  /** P2: sessions P1 announced that wait for P2's half of their material before registering. */
+  private readonly joining = new Set<Promise<unknown>>();
   private deals = new Set<Promise<unknown>>();
   /** Items being dealt right now, by id (P2 waits for one P1 already has). */
   private readonly dealing = new Map<string, Promise<void>>();
   /** P1's view of P2: reachable with the same deployment epoch, and why not. */
   private peerState: { ok: boolean; why: string; at: number } = { ok: false, why: 'not checked yet', at: 0 };
+  /** P1's view of the dealer P0: reachable or not (without it no new material comes). */
+  private dealerState: { ok: boolean; why: string } = { ok: false, why: 'the dealer (P0) was not checked yet' };
   private healthTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -127,7 +139,7 @@ export class ComputeService {
   startPeerChecks(periodMs = 1000): void {
     if (this.id !== 'P1') return;
     const loop = (): void => {
-      void this.checkPeer().finally(() => {
+      void Promise.all([this.checkPeer(), this.checkDealer()]).finally(() => {
         if (!this.stopping.aborted) {
           this.healthTimer = setTimeout(loop, periodMs);
           this.healthTimer.unref();
@@ -141,6 +153,7 @@ export class ComputeService {
     try {
       const st = await rpc('P1', 'P2', this.addr('P2'), this.tlsId, 'status', {}, this.cfg.limits.messageTimeoutMs);
       const mine = this.deployment?.epoch;
+      if (st['stopping'] === true) return this.peerStopping();
       this.peerState = st['epoch'] === mine ? { ok: true, why: '', at: Date.now() } : { ok: false, why: `P2 has deployment ${String(st['epoch'])}, P1 has ${mine ?? 'none'} (redeployment pending)`, at: Date.now() };
     } catch (e) {
       if (this.peerState.ok) this.log.warn({ err: (e as Error).message }, 'P2 is unreachable');
@@ -149,16 +162,44 @@ export class ComputeService {
     return this.peerState.ok;
   }
 
+  /** P2 is shutting down: it still takes the sessions P1 opened already, so P1 must stop opening new ones. */
+  private peerStopping(): boolean {
+    this.peerState = { ok: false, why: 'P2 is shutting down', at: Date.now() };
+    return false;
+  }
+
+  /** P1: whether the dealer answers (the wake also asks it to deal for waiting sessions now). */
+  private async checkDealer(op: 'status' | 'wake' = 'status'): Promise<boolean> {
+    try {
+      await rpc(this.id, 'P0', this.addr('P0'), this.tlsId, op, {}, this.cfg.limits.messageTimeoutMs);
+      this.dealerState = { ok: true, why: '' };
+    } catch (e) {
+      if (this.dealerState.ok) this.log.warn({ err: (e as Error).message }, 'the dealer (P0) is unreachable');
+      this.dealerState = { ok: false, why: `the dealer (P0) is unreachable: ${(e as Error).message}` };
+    }
+    return this.dealerState.ok;
+  }
+
   /** Why this party cannot take sessions now (undefined: it can). */
   notReady(): string | undefined {
     if (this.stopping.aborted) return 'shutting down';
     if (!this.deployment) return 'waiting for the dealer to deploy the model';
     if (this.id === 'P1' && !this.peerState.ok) return this.peerState.why;
+    // Pooled material still serves sessions without the dealer; with none, every open would wait in vain.
+    if (this.id === 'P1' && !this.dealerState.ok && this.pool.status().readyItems === 0) return `${this.dealerState.why} and no offline material is pooled`;
     return undefined;
   }
 
+  /** P1: opens holding a slot that have not registered their session yet. */
+  get opensInProgress(): number {
+    return this.reserved;
+  }
+
+  /** Sessions still running (a finished or failed one kept for its client's pickup holds no slot). */
   get activeSessions(): number {
-    return this.sessions.size;
+    let n = 0;
+    for (const s of this.sessions.values()) if (!s.settled) n++;
+    return n;
   }
 
   // ---- incoming server connections ----------------------------------------------------
@@ -166,7 +207,9 @@ export class ComputeService {
   onIncoming(c: Incoming): void {
     const h = c.hello;
     if (h.kind === 'rpc') return this.onRpc(c);
-    if (this.stopping.aborted) return c.reject(`${this.id} is shutting down`);
+    // P1 refuses new sessions itself once it knows P2 stops; one it opened before that must still run here.
+    const opened = h.kind === 'session' && !this.closed;
+    if (this.stopping.aborted && !opened) return c.reject(`${this.id} is shutting down`);
     if (h.kind === 'deploy' && h.from === 'P0') return void this.onDeploy(c);
     if (h.kind === 'deal' && h.from === 'P0') {
       const item = String(h['item']);
@@ -175,7 +218,12 @@ export class ComputeService {
       void p.finally(() => this.dealing.delete(item));
       return void this.trackDeal(p);
     }
-    if (h.kind === 'session' && h.from === 'P1' && this.id === 'P2') return void this.onSession(c);
+    if (h.kind === 'session' && h.from === 'P1' && this.id === 'P2') {
+      // Tracked until it registers: it may wait for a dealing, and the shutdown must not miss it.
+      const p = this.onSession(c);
+      this.joining.add(p);
+      return void p.finally(() => this.joining.delete(p));
+    }
     c.reject(`${this.id} does not accept '${h.kind}' from ${h.from}`);
   }
 
@@ -186,8 +234,13 @@ export class ComputeService {
 
   private onRpc(c: Incoming): void {
     const op = c.hello['op'];
-    if (op === 'status') return c.answer({ ok: true, epoch: this.deployment?.epoch ?? null, pool: this.pool.status(), sessions: this.sessions.size });
+    if (op === 'status') return c.answer({ ok: true, epoch: this.deployment?.epoch ?? null, pool: this.pool.status(), sessions: this.activeSessions, stopping: this.stopping.aborted });
     if (op === 'wake') return c.answer({ ok: true });
+    // P2 stopping asks whether P1 still has opens that may announce sessions to it (and P1 opens no more).
+    if (op === 'opens' && c.hello.from === 'P2' && this.id === 'P1') {
+      if (c.hello['stopping'] === true) this.peerStopping();
+      return c.answer({ ok: true, opens: this.reserved });
+    }
     c.reject(`unknown rpc '${String(op)}'`);
   }
 
@@ -250,7 +303,9 @@ export class ComputeService {
     if (this.stopping.aborted && !existing) throw new HttpError(503, `${this.id} is shutting down`);
     if (!d) throw new HttpError(503, `${this.id} has no model deployed yet (waiting for the dealer)`);
     if (model !== d.info.name) throw new HttpError(404, `unknown model '${model}' (this deployment serves '${d.info.name}')`);
-    if (T !== undefined && (!Number.isInteger(T) || T < 2 || T > d.info.maxTokens)) throw new HttpError(413, `tokens must be an integer in 2..${d.info.maxTokens}, got ${T}`);
+    // 413 only for a well-formed count the service cannot take; a count no text has is malformed (400).
+    if (T !== undefined && (!Number.isInteger(T) || T < 2)) throw new HttpError(400, `tokens must be an integer in 2..${d.info.maxTokens}, got ${T}`);
+    if (T !== undefined && T > d.info.maxTokens) throw new HttpError(413, `tokens must be an integer in 2..${d.info.maxTokens}, got ${T}`);
     return d;
   }
 
@@ -282,6 +337,8 @@ export class ComputeService {
   private register(s: Session): void {
     this.sessions.set(s.sid, s);
     void s.done.catch(() => undefined);
+    // It stops counting against maxSessions and /ready once its protocol ends, even while its error awaits pickup.
+    void s.done.finally(() => (s.settled = true)).catch(() => undefined);
     // Forget the session once finished and not picked up within the message timeout;
     // a failed one no client has joined at once (nobody will ask for its error).
     const expire = (): void => {
@@ -301,12 +358,39 @@ export class ComputeService {
   async open(model: string, T: number, client = 'client', gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[] }> {
     if (this.id !== 'P1') throw new HttpError(404, 'sessions are opened on P1');
     const d = this.checkOpen(model, T);
-    if (this.sessions.size >= this.cfg.limits.maxSessions) throw new HttpError(503, `too many sessions in progress (${this.sessions.size}); retry later`);
+    // The slot is taken here, before any wait: a check that counted registered sessions only would let every concurrent open through.
+    const inUse = this.activeSessions + this.reserved;
+    if (inUse >= this.cfg.limits.maxSessions) throw new HttpError(503, `too many sessions in progress (${inUse}); retry later`);
+    this.reserved++;
+    let held = true;
+    const release = (): void => {
+      if (held) this.reserved--;
+      held = false;
+    };
+    const p = this.openSession(d, T, client, release, gone).finally(release);
+    // The shutdown waits for opens already past this point (their clients get a session id).
+    this.opening.add(p);
+    void p.then(() => this.opening.delete(p), () => this.opening.delete(p));
+    return p;
+  }
+
+  /** P1's open once its slot is held; `release` hands the slot over to the registered session. */
+  private async openSession(d: Deployment, T: number, client: string, release: () => void, gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[] }> {
     if (!this.peerState.ok && !(await this.checkPeer())) throw new HttpError(503, this.peerState.why);
+    // With nothing pooled for T only the dealer can help: if it is unreachable, say so now, not after materialWaitMs.
+    let woken = false;
+    if (!this.pool.hasReady(T, d.epoch)) {
+      if (!(await this.checkDealer('wake'))) throw new HttpError(503, `no offline material for ${T} tokens is pooled and ${this.dealerState.why}`);
+      woken = true;
+    }
+    const wake = (): void => {
+      if (!woken) void this.checkDealer('wake');
+      woken = false;
+    };
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       const item: PoolItem = await this.pool
-        .acquire(T, this.cfg.limits.materialWaitMs, () => void this.wakeDealer(), d.epoch, () => this.notReady() ?? (gone?.() ? 'the client closed the connection while its session waited for material' : undefined))
+        .acquire(T, this.cfg.limits.materialWaitMs, wake, d.epoch, () => this.notReady() ?? this.noDealer(T) ?? (gone?.() ? 'the client closed the connection while its session waited for material' : undefined))
         .catch((e: Error) => {
           throw new HttpError(503, e.message);
         });
@@ -314,7 +398,10 @@ export class ComputeService {
       const sid = randomUUID();
       let link: Link;
       try {
-        ({ link } = await dialLink('P1', 'P2', this.addr('P2'), this.tlsId, { kind: 'session', sid, epoch: d.epoch, item: item.id, T, client }, this.linkOpts, this.cfg.limits.messageTimeoutMs));
+        let reply: Record<string, unknown>;
+        ({ link, reply } = await dialLink('P1', 'P2', this.addr('P2'), this.tlsId, { kind: 'session', sid, epoch: d.epoch, item: item.id, T, client }, this.linkOpts, this.cfg.limits.messageTimeoutMs));
+        // P2 took this session though it is stopping (it was opened here first): open no more on it.
+        if (reply['stopping'] === true) this.peerStopping();
       } catch (e) {
         this.log.warn({ item: item.id, err: (e as Error).message }, 'P2 refused the session');
         if (attempt < 2 && /unknown here/.test((e as Error).message)) continue;
@@ -330,6 +417,7 @@ export class ComputeService {
         p.phase = 'online';
         return this.runSession(s, d, p);
       });
+      release();
       this.register(s);
       await ready.catch((e: Error) => {
         throw new HttpError(502, `session setup failed: ${e.message}`);
@@ -345,12 +433,9 @@ export class ComputeService {
     }
   }
 
-  private async wakeDealer(): Promise<void> {
-    try {
-      await rpc(this.id, 'P0', this.addr('P0'), this.tlsId, 'wake', {}, this.cfg.limits.messageTimeoutMs);
-    } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'could not wake the dealer');
-    }
+  /** P1, waiting for material of T tokens: why none can come (the dealer is unreachable), if so. */
+  private noDealer(T: number): string | undefined {
+    return this.dealerState.ok ? undefined : `no offline material for ${T} tokens: ${this.dealerState.why}`;
   }
 
   /** P2: a session announced by P1. */
@@ -370,7 +455,7 @@ export class ComputeService {
     } catch (e) {
       return c.reject((e as Error).message);
     }
-    const link = c.accept({}, this.linkOpts);
+    const link = c.accept(this.stopping.aborted ? { stopping: true } : {}, this.linkOpts);
     const relay = new RelayPipe('C');
     const linkC = new Link('P2', 'C', relay, this.linkOpts);
     const ready = Party.create('P2', new Map<PartyId, Link>([['P1', link], ['C', linkC]]), { store: item.store });
@@ -473,25 +558,66 @@ export class ComputeService {
     return { cancelled: true };
   }
 
-  /** Graceful stop: refuse new work, let running sessions finish (up to graceMs), then abort the rest. */
+  /**
+   * Graceful stop: refuse new work, let running sessions finish (up to
+   * graceMs), then abort the rest. Sessions opened before the refusal began
+   * may register after this call starts (P1: an open past its checks; P2: a
+   * session P1 dialled, or one waiting for its material): they are waited
+   * for too.
+   */
   async shutdown(graceMs: number): Promise<void> {
     this.stopping.aborted = true;
     clearTimeout(this.healthTimer);
     this.pool.wakeAll();
-    const running = [...this.sessions.values()].map((s) => s.done.catch(() => undefined));
-    const all = Promise.all([...running, ...[...this.deals].map((p) => p.catch(() => undefined))]);
-    let timer: NodeJS.Timeout | undefined;
-    const late = await Promise.race([all.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
-    clearTimeout(timer);
-    if (late) {
+    const deadline = Date.now() + graceMs;
+    if (this.id === 'P2') await this.awaitPeerOpens(deadline);
+    if (!(await this.drain(deadline))) {
       const e = new PeerError(`${this.id} is shutting down: session aborted`, this.id);
       for (const s of this.sessions.values()) {
         s.party?.abort(e);
         s.relay.fail(e);
       }
-      await Promise.race([all, new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([Promise.all(this.pending()), new Promise((r) => setTimeout(r, 1000))]);
     }
+    this.closed = true;
     for (const s of this.sessions.values()) if (s.expiry) clearTimeout(s.expiry);
     this.sessions.clear();
+  }
+
+  /**
+   * P2: wait while P1 has opens past its checks, which may still announce
+   * their sessions here (then the drain waits for those). The question also
+   * tells P1 that P2 is stopping, so it starts no more. An unreachable P1
+   * has none.
+   */
+  private async awaitPeerOpens(deadline: number): Promise<void> {
+    const opens = async (): Promise<number> => {
+      try {
+        const r = await rpc('P2', 'P1', this.addr('P1'), this.tlsId, 'opens', { stopping: true }, Math.max(1, Math.min(2000, deadline - Date.now())));
+        return Number(r['opens']) || 0;
+      } catch {
+        return 0;
+      }
+    };
+    while (Date.now() < deadline && (await opens()) > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** What the shutdown waits for: running sessions, opens and announced sessions not registered yet, dealings. */
+  private pending(): Promise<unknown>[] {
+    const live = [...this.sessions.values()].filter((s) => !s.settled).map((s) => s.done);
+    return [...live, ...this.opening, ...this.joining, ...this.deals].map((p) => p.catch(() => undefined));
+  }
+
+  /** Wait until nothing is pending, taking in work registered meanwhile; false if the deadline came first. */
+  private async drain(deadline: number): Promise<boolean> {
+    for (;;) {
+      const pending = this.pending();
+      if (pending.length === 0) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(pending), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
   }
 }

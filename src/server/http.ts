@@ -70,12 +70,17 @@ export async function buildApi(cfg: ServeConfig, api: RoleApi, log: Logger, tls?
     req.log.debug({ url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
-  /** Bearer-token check; the client's name is kept on the request (sessions are bound to it). */
+  /**
+   * Bearer-token check, run as an onRequest hook: before the body is read, so
+   * an unauthenticated caller cannot make the server buffer and parse large
+   * bodies. The scheme name is case-insensitive (RFC 9110). The client's
+   * name is kept on the request (sessions are bound to it).
+   */
   const clientOf = new WeakMap<FastifyRequest, string>();
   const auth = async (req: FastifyRequest): Promise<void> => {
-    const h = req.headers.authorization;
-    if (!h || !h.startsWith('Bearer ')) throw new HttpError(401, 'missing client credentials: send Authorization: Bearer <token>');
-    const got = sha(h.slice(7));
+    const m = /^bearer (.+)$/is.exec(req.headers.authorization ?? '');
+    if (!m) throw new HttpError(401, 'missing client credentials: send Authorization: Bearer <token>');
+    const got = sha(m[1]!);
     const who = tokens.find((t) => timingSafeEqual(t.hash, got));
     if (!who) throw new HttpError(401, 'unknown client token');
     clientOf.set(req, who.name);
@@ -98,32 +103,32 @@ export async function buildApi(cfg: ServeConfig, api: RoleApi, log: Logger, tls?
     if (m.name !== name) throw new HttpError(404, `unknown model '${name}' (served: '${m.name}')`);
     return m;
   };
-  app.get('/v1/models', { preHandler: auth }, async () => {
+  app.get('/v1/models', { onRequest: auth }, async () => {
     const m = api.model();
     return { models: m ? [{ name: m.name, shape: m.shape, labels: m.labels, maxTokens: m.maxTokens }] : [] };
   });
-  app.get<{ Params: { model: string } }>('/v1/models/:model/tokenizer', { preHandler: auth }, async (req) => ({ files: modelOf(req.params.model).tokenizer }));
+  app.get<{ Params: { model: string } }>('/v1/models/:model/tokenizer', { onRequest: auth }, async (req) => ({ files: modelOf(req.params.model).tokenizer }));
 
   const c = api.compute;
   if (c) {
-    app.post('/v1/sessions', { preHandler: auth }, async (req, reply) => {
+    app.post('/v1/sessions', { onRequest: auth }, async (req, reply) => {
       const b = parse(OpenBody, req.body);
       const r = await c.open(b.model, b.tokens, clientOf.get(req), () => req.raw.socket.destroyed || reply.raw.destroyed);
       void reply.status(201);
       return { sessionId: r.sessionId, messages: r.messages.map(toWire) };
     });
-    app.post<{ Params: { id: string } }>('/v1/sessions/:id/join', { preHandler: auth }, async (req) => {
+    app.post<{ Params: { id: string } }>('/v1/sessions/:id/join', { onRequest: auth }, async (req) => {
       const b = parse(JoinBody, req.body);
       const r = await c.join(b.model, req.params.id, clientOf.get(req));
       return { messages: r.messages.map(toWire) };
     });
-    app.post<{ Params: { id: string } }>('/v1/sessions/:id/exchange', { preHandler: auth, bodyLimit: exchangeLimit }, async (req) => {
+    app.post<{ Params: { id: string } }>('/v1/sessions/:id/exchange', { onRequest: auth, bodyLimit: exchangeLimit }, async (req) => {
       const b = parse(ExchangeBody, req.body);
       const m = modelOf(b.model);
       const r = await c.exchange(b.model, req.params.id, b.messages.map(fromWire), m.maxTokens * m.shape.vocab * 4, clientOf.get(req));
       return { messages: r.messages.map(toWire) };
     });
-    app.delete<{ Params: { id: string } }>('/v1/sessions/:id', { preHandler: auth }, async (req) => c.cancel(req.params.id, clientOf.get(req)));
+    app.delete<{ Params: { id: string } }>('/v1/sessions/:id', { onRequest: auth }, async (req) => c.cancel(req.params.id, clientOf.get(req)));
   }
   return app;
 }

@@ -15,6 +15,7 @@ import { generateCerts } from './certs.js';
 import { loadConfig, ROLES, type Role, type ServeConfig } from './config.js';
 import { startRole, type RoleHandle, type StartOptions } from './server.js';
 import { partyProcessEnv } from '../mpc/process-env.js';
+import { STOP_MESSAGE } from './role-main.js';
 
 /** n distinct free TCP ports on 127.0.0.1 (bound, then released). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -116,6 +117,12 @@ export interface RoleProcess {
   proc: ChildProcess;
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Graceful stop asked over the IPC channel rather than by a signal: the
+   * role tells it apart from the terminal's Ctrl-C, which reached it too
+   * (same process group), so the two do not count as "a second signal".
+   */
+  requestStop(): Promise<number | null>;
 }
 
 /** Path of the compiled role entry (next to this module). */
@@ -134,6 +141,12 @@ export function forkRole(role: Role, configFile: string, o: { entry?: string; lo
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+    requestStop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+      if (proc.connected) proc.send(STOP_MESSAGE);
+      else proc.kill('SIGTERM');
       return exited;
     },
   };

@@ -47,6 +47,12 @@ export class MaterialPool {
     return it;
   }
 
+  /** Whether an item of length T and this epoch is ready now. */
+  hasReady(T: number, epoch: string): boolean {
+    for (const it of this.ready.values()) if (it.T === T && it.epoch === epoch) return true;
+    return false;
+  }
+
   hasConsumed(id: string): boolean {
     return this.consumed.has(id);
   }

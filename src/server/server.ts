@@ -9,11 +9,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { ListenError } from '../errors.js';
 import type { IntProgram } from '../model/program.js';
 import { resolveProgram } from '../secure/model-source.js';
 import type { Address } from '../mpc/transport/tcp.js';
 import { ComputeService } from './compute.js';
-import { readIdentity, ROLE_ID, type Role, type ServeConfig } from './config.js';
+import { readIdentity, ROLE_ID, type Role, type ServeConfig, type ServerId } from './config.js';
 import { DealerService } from './dealer.js';
 import { buildApi } from './http.js';
 import { Metrics } from './metrics.js';
@@ -47,6 +48,15 @@ export function tokenizerFiles(dir: string): Record<string, string> {
   return out;
 }
 
+/** Open one listener; a failure (port taken, address not local) names the role, the listener and its address. */
+async function listenOn<T>(id: ServerId, what: ListenError['listener'], at: Address, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (e) {
+    throw new ListenError(`${id}: cannot open the ${what} listener on ${at.host}:${at.port}: ${(e as Error).message}`, what, `${at.host}:${at.port}`, { cause: e });
+  }
+}
+
 export async function startRole(cfg: ServeConfig, role: Role, o: StartOptions = {}): Promise<RoleHandle> {
   const id = ROLE_ID[role];
   const log = (o.logger ?? pino({ level: cfg.log.level })).child({ role: id });
@@ -72,27 +82,36 @@ export async function startRole(cfg: ServeConfig, role: Role, o: StartOptions = 
     metrics.gauge('pool_ready_items', () => c.pool.status().readyItems);
     metrics.gauge('material_consumed', () => c.pool.takenCount);
   }
-  const peer = await PeerListener.listen(id, tlsId, sec.peer, (inc) => (dealer ? dealer.onIncoming(inc) : compute!.onIncoming(inc)), (msg, extra) => log.warn(extra ?? {}, msg), cfg.limits.messageTimeoutMs);
+  const peer = await listenOn(id, 'peer link', sec.peer, () => PeerListener.listen(id, tlsId, sec.peer, (inc) => (dealer ? dealer.onIncoming(inc) : compute!.onIncoming(inc)), (msg, extra) => log.warn(extra ?? {}, msg), cfg.limits.messageTimeoutMs));
   let stopping = false;
-  const app = await buildApi(
-    cfg,
-    {
-      id,
-      metrics,
-      compute,
-      model: () => (dealer ? dealer.info : compute!.deployment?.info),
-      ready: () => {
-        if (stopping) return { ready: false, reason: 'shutting down' };
-        if (dealer) return dealer.ready ? { ready: true } : { ready: false, reason: 'model not yet deployed to P1 and P2 (or one is unreachable)' };
-        const why = compute!.notReady();
-        return why ? { ready: false, reason: why } : { ready: true };
+  let app: Awaited<ReturnType<typeof buildApi>> | undefined;
+  try {
+    app = await buildApi(
+      cfg,
+      {
+        id,
+        metrics,
+        compute,
+        model: () => (dealer ? dealer.info : compute!.deployment?.info),
+        ready: () => {
+          if (stopping) return { ready: false, reason: 'shutting down' };
+          if (dealer) return dealer.ready ? { ready: true } : { ready: false, reason: 'model not yet deployed to P1 and P2 (or one is unreachable)' };
+          const why = compute!.notReady();
+          return why ? { ready: false, reason: why } : { ready: true };
+        },
+        extraStatus: () => (dealer ? { epoch: dealer.epoch ?? null, pool: dealer.lastStatus ?? null } : { epoch: compute!.deployment?.epoch ?? null, pool: compute!.pool.status(), sessions: compute!.activeSessions }),
       },
-      extraStatus: () => (dealer ? { epoch: dealer.epoch ?? null, pool: dealer.lastStatus ?? null } : { epoch: compute!.deployment?.epoch ?? null, pool: compute!.pool.status(), sessions: compute!.activeSessions }),
-    },
-    log,
-    { key: tlsId.key, cert: tlsId.cert },
-  );
-  await app.listen({ host: sec.http.host, port: sec.http.port });
+      log,
+      { key: tlsId.key, cert: tlsId.cert },
+    );
+    const api = app;
+    await listenOn(id, 'HTTP API', sec.http, () => api.listen({ host: sec.http.host, port: sec.http.port }));
+  } catch (e) {
+    // A half-started role would look alive to the other roles (its peer link answers): close what opened, so the process ends.
+    await app?.close().catch(() => undefined);
+    await peer.close(true);
+    throw e;
+  }
   const ha = app.server.address() as { address: string; port: number };
   log.info({ http: `${ha.address}:${ha.port}`, peer: `${peer.address.host}:${peer.address.port}` }, `${id} listening`);
   dealer?.start();

@@ -95,4 +95,30 @@ describe('service roles as processes', () => {
     expect(code).toBe(0);
     expect(fs.readFileSync(path.join(s.dir, 'p1.log'), 'utf8')).toMatch(/the launching process is gone; shutting down/);
   }, 40_000);
+
+  it("Ctrl-C in the launcher's terminal plus its forwarded stop does not cut the grace short; a second Ctrl-C does", async () => {
+    await Promise.all(Object.values(procs).map((p) => p!.stop('SIGKILL'))); // whatever the tests before left running
+    const p1 = start('p1');
+    const p2 = start('p2');
+    start('dealer');
+    await Promise.all([waitReady(s.p0Url, ca, 30_000), waitReady(s.p1Url, ca, 30_000), waitReady(s.p2Url, ca, 30_000)]);
+    // A session in flight: opened and joined, the client's input not sent yet.
+    const open = await rawRequest(s.p1Url, ca, 'POST', '/v1/sessions', JSON.stringify({ model: 'tiny', tokens: 6 }), auth());
+    expect(open.status).toBe(201);
+    const sid = open.json['sessionId'] as string;
+    expect((await rawRequest(s.p2Url, ca, 'POST', `/v1/sessions/${sid}/join`, JSON.stringify({ model: 'tiny' }), auth())).status).toBe(200);
+    // What `serve --local` sees on Ctrl-C: the terminal's SIGINT reaches every role, then the launcher asks each to stop.
+    for (const p of [p1, p2]) {
+      p.proc.kill('SIGINT');
+      void p.requestStop();
+    }
+    const early = await Promise.race([Promise.race([p1.exited, p2.exited]).then((c) => `exited with ${c}`), new Promise<string>((r) => setTimeout(() => r('still in its grace period'), 1500))]);
+    expect(early).toBe('still in its grace period');
+    expect((await rawRequest(s.p1Url, ca, 'GET', '/ready')).json['reason']).toBe('shutting down');
+    // A second Ctrl-C forces P2 out; P1's half of the session then fails and P1 ends its graceful stop.
+    p2.proc.kill('SIGINT');
+    expect(await p2.exited).toBe(130);
+    expect(await p1.exited).toBe(0);
+    await procs.dealer!.stop('SIGTERM');
+  }, 60_000);
 });

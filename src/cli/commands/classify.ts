@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { Client } from '../../client/index.js';
+import { checkText, Client } from '../../client/index.js';
 import { FormatError, LutmpcError } from '../../errors.js';
 import { printJson, runCommand } from '../output.js';
 
@@ -75,6 +75,14 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((o: ClassifyCliOptions) =>
       runCommand(async () => {
+        // Before any file or connection: an empty text would spend a secure session on nothing.
+        for (const [i, t] of o.text.entries()) {
+          try {
+            checkText(t);
+          } catch (e) {
+            throw new RangeError(`--text ${o.text.length > 1 ? `#${i + 1} ` : ''}${(e as Error).message}`);
+          }
+        }
         const f = o.client ? readClientFile(o.client) : {};
         const p1 = o.p1 ?? f.p1;
         const p2 = o.p2 ?? f.p2;

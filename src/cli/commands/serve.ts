@@ -14,6 +14,7 @@ import { randomModel } from '../../secure/model-source.js';
 import { ROLES, type Role } from '../../server/config.js';
 import { startLocalInProcess, startLocalProcesses, writeLocalDeployment, type LocalSetup } from '../../server/local.js';
 import { runRole } from '../../server/role-main.js';
+import { stopHandler } from '../../server/signals.js';
 import { runCommand } from '../output.js';
 
 interface ServeCliOptions {
@@ -85,19 +86,20 @@ async function serveLocal(o: ServeCliOptions): Promise<void> {
   if (o.inProcess) {
     const roles = await startLocalInProcess(s);
     printLocal(s, clientFile);
-    const stop = (): void => void Promise.all(ROLES.map((r) => roles[r].close(grace))).then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const stop = stopHandler(() => void Promise.all(ROLES.map((r) => roles[r].close(grace))).then(() => process.exit(0)), () => process.exit(130));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     return;
   }
   process.stderr.write(`starting three role processes (logs in ${dir}/*.log); the dealer loads and compiles the model first…\n`);
   const procs = await startLocalProcesses(s, { logDir: dir });
   printLocal(s, clientFile);
-  const stop = (): void => {
-    void Promise.all(ROLES.map((r) => procs[r].stop('SIGTERM'))).then((codes) => process.exit(codes.every((c) => c === 0) ? 0 : 1));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // The roles share this terminal's process group, so Ctrl-C reached them already: the stop request
+  // goes over IPC, which they do not mistake for a second Ctrl-C (that one forces them to exit).
+  // A second Ctrl-C reaches the roles too (same group) and forces them; this process then just leaves.
+  const stop = stopHandler(() => void Promise.all(ROLES.map((r) => procs[r].requestStop())).then((codes) => process.exit(codes.every((c) => c === 0) ? 0 : 1)), () => process.exit(130));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   for (const r of ROLES) void procs[r].exited.then((c) => process.stderr.write(`role ${r} exited (code ${c})\n`));
 }
 
