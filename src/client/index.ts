@@ -21,7 +21,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FormatError, LutmpcError, ShapeError } from '../errors.js';
+import { FormatError, LutmpcError, ProtocolError, ShapeError } from '../errors.js';
 import { Party } from '../mpc/party.js';
 import { Link } from '../mpc/transport/link.js';
 import type { PartyId } from '../mpc/transport/tcp.js';
@@ -181,16 +181,19 @@ export class Client {
       ['P2', new Link('C', 'P2', r2, { timeoutMs })],
     ]);
     type Messages = { messages: { tag: string; data: string }[] };
-    const open = await this.h1.request<{ sessionId: string } & Messages>('POST', '/v1/sessions', { model: m.name, tokens: ids.length }, signal);
+    const open = await this.h1.request<{ sessionId: string; positions?: number } & Messages>('POST', '/v1/sessions', { model: m.name, tokens: ids.length }, signal);
+    // The service pads sessions to public lengths (pool.padTo) so the dealer never learns the count: pad the ids to it.
+    const positions = open.positions ?? ids.length;
     const sid = open.sessionId;
     const { stop, dispose } = abortion(signal);
     let party: Party | undefined;
     try {
+      if (!Number.isInteger(positions) || positions < ids.length || positions > m.shape.maxPositions) throw new ProtocolError(`P1 asked for ${String(open.positions)} positions for ${ids.length} tokens`);
       const join = await this.h2.request<Messages>('POST', `/v1/sessions/${sid}/join`, { model: m.name }, signal);
       r1.inject(open.messages.map(fromWire));
       r2.inject(join.messages.map(fromWire));
       party = await Party.create('C', links);
-      const result = clientInfer(party, m.shape, ids);
+      const result = clientInfer(party, m.shape, ids, positions);
       result.catch(() => undefined);
       // Both servers get all of the client's input messages in one exchange.
       const sent = (r: RelayPipe): number => r.outbox.filter((x) => x.tag.endsWith(':input')).length;

@@ -7,9 +7,11 @@
  * from P1 (at P2), 'rpc' status queries.
  *
  * One client session (P1 leads; steps in order):
- *   1. P1 `open(T)`: takes a pooled item of length T (consumed once), dials
- *      P2 with {sid, epoch, item, T}; P2 takes the same item id or refuses
- *      (P1 then drops it and tries another).
+ *   1. P1 `open(n)`: picks the length T a session of n tokens runs on (the
+ *      smallest pool.padTo length ≥ n, else n: the dealer only ever sees T),
+ *      takes a pooled item of length T (consumed once), dials P2 with {sid,
+ *      epoch, item, T, tokens n}; P2 takes the same item id or refuses (P1
+ *      then drops it and tries another). The client pads its ids to T.
  *   2. Both build a Party for the session: links to the other compute party
  *      (the session's own TLS connection) and to C (a RelayPipe carried by
  *      HTTP); setup sends P1's and P2's client seeds into the relays.
@@ -77,7 +79,10 @@ interface Session {
   sid: string;
   /** Name of the client (token) that opened it; only that client may join and exchange. */
   client: string;
+  /** Positions its material was dealt for (what P0 knows). */
   T: number;
+  /** The client's token count ≤ T (the rest is padding, pool.padTo). */
+  tokens: number;
   item: string;
   relay: RelayPipe;
   party?: Party;
@@ -313,7 +318,7 @@ export class ComputeService {
     return (async () => {
       try {
         const t0 = performance.now();
-        await secureForward(new OnlineEngine(party), d.info.shape, s.T, d.ws, undefined, d.info.secure);
+        await secureForward(new OnlineEngine(party), d.info.shape, s.T, d.ws, undefined, d.info.secure, s.tokens);
         // Online phase: from the session's setup to the logit shares sent (includes waiting for the client's input).
         this.metrics.observe('online_ms', performance.now() - t0);
         await party.close();
@@ -355,9 +360,10 @@ export class ComputeService {
    * client (its seed). `gone` tells whether the client's connection closed:
    * then P1 stops waiting for material, or cancels a session just opened.
    */
-  async open(model: string, T: number, client = 'client', gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[] }> {
+  async open(model: string, tokens: number, client = 'client', gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[]; positions: number }> {
     if (this.id !== 'P1') throw new HttpError(404, 'sessions are opened on P1');
-    const d = this.checkOpen(model, T);
+    const d = this.checkOpen(model, tokens);
+    const T = this.positionsFor(tokens);
     // The slot is taken here, before any wait: a check that counted registered sessions only would let every concurrent open through.
     const inUse = this.activeSessions + this.reserved;
     if (inUse >= this.cfg.limits.maxSessions) throw new HttpError(503, `too many sessions in progress (${inUse}); retry later`);
@@ -367,7 +373,7 @@ export class ComputeService {
       if (held) this.reserved--;
       held = false;
     };
-    const p = this.openSession(d, T, client, release, gone).finally(release);
+    const p = this.openSession(d, T, tokens, client, release, gone).finally(release);
     // The shutdown waits for opens already past this point (their clients get a session id).
     this.opening.add(p);
     void p.then(() => this.opening.delete(p), () => this.opening.delete(p));
@@ -375,7 +381,7 @@ export class ComputeService {
   }
 
   /** P1's open once its slot is held; `release` hands the slot over to the registered session. */
-  private async openSession(d: Deployment, T: number, client: string, release: () => void, gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[] }> {
+  private async openSession(d: Deployment, T: number, tokens: number, client: string, release: () => void, gone?: () => boolean): Promise<{ sessionId: string; messages: RelayMessage[]; positions: number }> {
     if (!this.peerState.ok && !(await this.checkPeer())) throw new HttpError(503, this.peerState.why);
     // With nothing pooled for T only the dealer can help: if it is unreachable, say so now, not after materialWaitMs.
     let woken = false;
@@ -399,7 +405,7 @@ export class ComputeService {
       let link: Link;
       try {
         let reply: Record<string, unknown>;
-        ({ link, reply } = await dialLink('P1', 'P2', this.addr('P2'), this.tlsId, { kind: 'session', sid, epoch: d.epoch, item: item.id, T, client }, this.linkOpts, this.cfg.limits.messageTimeoutMs));
+        ({ link, reply } = await dialLink('P1', 'P2', this.addr('P2'), this.tlsId, { kind: 'session', sid, epoch: d.epoch, item: item.id, T, tokens, client }, this.linkOpts, this.cfg.limits.messageTimeoutMs));
         // P2 took this session though it is stopping (it was opened here first): open no more on it.
         if (reply['stopping'] === true) this.peerStopping();
       } catch (e) {
@@ -411,7 +417,7 @@ export class ComputeService {
       const relay = new RelayPipe('C');
       const linkC = new Link('P1', 'C', relay, this.linkOpts);
       const ready = Party.create('P1', new Map<PartyId, Link>([['P2', link], ['C', linkC]]), { store: item.store });
-      const s: Session = { sid, client, T, item: item.id, relay, ready, done: Promise.resolve(), joined: true, exchanged: false, started };
+      const s: Session = { sid, client, T, tokens, item: item.id, relay, ready, done: Promise.resolve(), joined: true, exchanged: false, started };
       s.done = ready.then((p) => {
         s.party = p;
         p.phase = 'online';
@@ -429,8 +435,21 @@ export class ComputeService {
         this.cancel(sid, client);
         throw new HttpError(499, 'the client closed the connection before its session opened');
       }
-      return { sessionId: sid, messages: relay.drain() };
+      return { sessionId: sid, messages: relay.drain(), positions: T };
     }
+  }
+
+  /**
+   * P1: the positions a session of `tokens` runs on (pool.padTo: the
+   * smallest padded length that holds it; none configured: the count
+   * itself). Only this reaches the dealer, through the lengths it deals.
+   */
+  private positionsFor(tokens: number): number {
+    const pads = this.cfg.pool.padTo;
+    if (pads.length === 0) return tokens;
+    const fit = pads.filter((n) => n >= tokens);
+    if (fit.length === 0) throw new HttpError(413, `${tokens} tokens: sessions are padded to ${[...pads].sort((a, b) => a - b).join(', ')} positions, the longest holds ${Math.max(...pads)}`);
+    return Math.min(...fit);
   }
 
   /** P1, waiting for material of T tokens: why none can come (the dealer is unreachable), if so. */
@@ -443,6 +462,8 @@ export class ComputeService {
     const h = c.hello;
     const sid = String(h['sid']);
     const T = Number(h['T']);
+    const tokens = h['tokens'] === undefined ? T : Number(h['tokens']);
+    if (!Number.isInteger(tokens) || tokens < 1 || tokens > T) return c.reject(`bad token count ${String(h['tokens'])} for ${T} positions`);
     const d = this.deployment;
     if (!d || d.epoch !== h['epoch']) return c.reject(`P2 has deployment ${d?.epoch ?? 'none'}, not ${String(h['epoch'])}`);
     if (this.sessions.has(sid)) return c.reject(`session ${sid} already exists`);
@@ -459,7 +480,7 @@ export class ComputeService {
     const relay = new RelayPipe('C');
     const linkC = new Link('P2', 'C', relay, this.linkOpts);
     const ready = Party.create('P2', new Map<PartyId, Link>([['P1', link], ['C', linkC]]), { store: item.store });
-    const s: Session = { sid, client: String(h['client']), T, item: item.id, relay, ready, done: Promise.resolve(), joined: false, exchanged: false, started: performance.now() };
+    const s: Session = { sid, client: String(h['client']), T, tokens, item: item.id, relay, ready, done: Promise.resolve(), joined: false, exchanged: false, started: performance.now() };
     s.done = ready.then(
       (p) => {
         s.party = p;

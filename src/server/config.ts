@@ -84,9 +84,17 @@ export const ConfigSchema = z
         concurrency: z.number().int().min(1).default(1),
         /** Keep refilling consumed items (false: stock `lengths` once at start-up, then deal only for waiting sessions). */
         refill: z.boolean().default(true),
+        /**
+         * Public lengths every session is padded to: a session of n tokens
+         * runs on the smallest one ≥ n (longer ones are refused), so the
+         * dealer, which deals per length, learns only which of these a text
+         * needed, never its token count (one length: nothing at all). Empty:
+         * no padding, and P0 learns each session's token count.
+         */
+        padTo: z.array(z.number().int().min(2)).default([]),
       })
       .strict()
-      .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1, refill: true }),
+      .default({ perLength: 2, lengths: [], maxLengths: 8, maxItems: 16, concurrency: 1, refill: true, padTo: [] }),
     secure: z.object({ chunk: z.number().int().min(1).max(16).optional(), borrow: z.enum(BORROWS).optional(), borrowOut: z.union([z.enum(BORROW_OUTS), BorrowOutRoles]).optional() }).strict().default({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().default({ level: 'info' }),
   })
@@ -107,6 +115,11 @@ export function parseConfig(raw: unknown, source: string, baseDir: string, role?
   // Lengths the service refuses (limits.maxTokens) would be dealt and never used.
   const badLen = c.pool.lengths.filter((n) => n < 2 || n > c.limits.maxTokens);
   if (badLen.length > 0) throw new FormatError(`invalid configuration ${source}:\n  - pool.lengths: ${badLen.join(', ')} outside 2..${c.limits.maxTokens} (the token counts limits.maxTokens allows)`);
+  const badPad = c.pool.padTo.filter((n) => n > c.limits.maxTokens);
+  if (badPad.length > 0) throw new FormatError(`invalid configuration ${source}:\n  - pool.padTo: ${badPad.join(', ')} above limits.maxTokens ${c.limits.maxTokens}`);
+  // Lengths no session is padded to would be dealt and never used.
+  const unused = c.pool.padTo.length > 0 ? c.pool.lengths.filter((n) => !c.pool.padTo.includes(n)) : [];
+  if (unused.length > 0) throw new FormatError(`invalid configuration ${source}:\n  - pool.lengths: ${unused.join(', ')} not in pool.padTo (${c.pool.padTo.join(', ')}): every session runs on a padTo length`);
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   c.ca = abs(c.ca);
   for (const ro of ROLES) {

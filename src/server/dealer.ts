@@ -76,7 +76,8 @@ export class DealerService {
       labels: program.config.id2label.length ? [...program.config.id2label] : Array.from({ length: this.shape.labels }, (_, i) => String(i)),
       // The validated config section holds only the options it was given.
       secure: { ...cfg.secure },
-      maxTokens: Math.min(cfg.limits.maxTokens, this.shape.maxPositions),
+      // With padding, the longest padded length is the longest text a session takes.
+      maxTokens: Math.min(cfg.limits.maxTokens, this.shape.maxPositions, ...(cfg.pool.padTo.length > 0 ? [Math.max(...cfg.pool.padTo)] : [])),
       tokenizer,
     };
   }

@@ -115,7 +115,8 @@ export async function buildApi(cfg: ServeConfig, api: RoleApi, log: Logger, tls?
       const b = parse(OpenBody, req.body);
       const r = await c.open(b.model, b.tokens, clientOf.get(req), () => req.raw.socket.destroyed || reply.raw.destroyed);
       void reply.status(201);
-      return { sessionId: r.sessionId, messages: r.messages.map(toWire) };
+      // positions: the length the client pads its ids to (pool.padTo).
+      return { sessionId: r.sessionId, positions: r.positions, messages: r.messages.map(toWire) };
     });
     app.post<{ Params: { id: string } }>('/v1/sessions/:id/join', { onRequest: auth }, async (req) => {
       const b = parse(JoinBody, req.body);

@@ -41,6 +41,8 @@ describe('numbers, names and files refused before any work', () => {
     ['certs --days 0', ['certs', '--out', 'nowhere-certs', '--days', '0'], /--days must be a positive integer \(got '0'\)/],
     ['serve --local --pool-lengths abc', ['serve', '--local', '--pool-lengths', '8,abc'], /--pool-lengths: 'abc' is not a sequence length in 2\.\.128/],
     ['serve --local --pool-lengths 99999', ['serve', '--local', '--pool-lengths', '99999'], /'99999' is not a sequence length in 2\.\.128/],
+    ['serve --local --pad-to 0', ['serve', '--local', '--pad-to', '16,0'], /--pad-to: '0' is not a sequence length in 2\.\.128 \(or give 'none'\)/],
+    ['serve --local --pool-lengths not padded', ['serve', '--local', '--pool-lengths', '16,20'], /--pool-lengths 20: every session runs on a --pad-to length \(16, 32, 64, 128\)/],
     ['serve --local --dir FILE', ['serve', '--local', '--dir', 'package.json'], /--dir package\.json is a file; it takes a folder/],
     ['serve --local --grace -1', ['serve', '--local', '--grace', '-1'], /--grace must be milliseconds ≥ 0 \(got '-1'\)/],
     ['serve --role p1 --grace x', ['serve', '--role', 'p1', '--config', 'nowhere.json', '--grace', 'x'], /--grace must be milliseconds ≥ 0 \(got 'x'\)/],

@@ -32,6 +32,12 @@ describe('serve configuration', () => {
     expect(() => parseConfig({ ...good(), limits: { maxTokens: 32 }, pool: { lengths: [64] } }, 'serve.json', '/tmp')).toThrow(/64 outside 2\.\.32/);
   });
 
+  it('pool.padTo: lengths up to limits.maxTokens; pre-dealt lengths must be padded lengths', () => {
+    expect(parseConfig({ ...good(), pool: { padTo: [32, 128], lengths: [32] } }, 'serve.json', '/tmp').pool.padTo).toEqual([32, 128]);
+    expect(() => parseConfig({ ...good(), pool: { padTo: [64, 256] } }, 'serve.json', '/tmp')).toThrow(/pool\.padTo: 256 above limits\.maxTokens 128/);
+    expect(() => parseConfig({ ...good(), pool: { padTo: [64], lengths: [16] } }, 'serve.json', '/tmp')).toThrow(/pool\.lengths: 16 not in pool\.padTo \(64\)/);
+  });
+
   it('secure: takes a chunk, a borrow protocol and a last opening, refuses unknown ones', () => {
     expect(parseConfig({ ...good(), secure: { chunk: 12, borrow: 'chain' } }, 'serve.json', '/tmp').secure).toEqual({ chunk: 12, borrow: 'chain' });
     expect(parseConfig({ ...good(), secure: { borrowOut: 'index' } }, 'serve.json', '/tmp').secure).toEqual({ borrowOut: 'index' });

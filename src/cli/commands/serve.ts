@@ -27,6 +27,7 @@ interface ServeCliOptions {
   dir?: string;
   inProcess?: boolean;
   poolLengths?: string;
+  padTo: string;
   grace: string;
 }
 
@@ -76,11 +77,18 @@ async function serveLocal(o: ServeCliOptions): Promise<void> {
     if (!Number.isInteger(n) || n < 2 || n > LOCAL_MAX_TOKENS) throw new RangeError(`--pool-lengths: '${x}' is not a sequence length in 2..${LOCAL_MAX_TOKENS} (tokens, [CLS] and [SEP] included)`);
     return n;
   });
+  const padTo = o.padTo === 'none' ? [] : o.padTo.split(',').map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 2 || n > LOCAL_MAX_TOKENS) throw new RangeError(`--pad-to: '${x}' is not a sequence length in 2..${LOCAL_MAX_TOKENS} (or give 'none')`);
+    return n;
+  });
+  const notPadded = padTo.length > 0 ? lengths.filter((n) => !padTo.includes(n)) : [];
+  if (notPadded.length > 0) throw new RangeError(`--pool-lengths ${notPadded.join(', ')}: every session runs on a --pad-to length (${padTo.join(', ')}); pre-deal those`);
   const grace = graceMs(o.grace);
   if (o.dir && fs.existsSync(o.dir) && !fs.statSync(o.dir).isDirectory()) throw new RangeError(`--dir ${o.dir} is a file; it takes a folder for the certificates, config and logs`);
   const dir = o.dir ? path.resolve(o.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'lutmpc-local-'));
   const model = localModel(o, dir);
-  const s = await writeLocalDeployment(dir, { model, overrides: { pool: { perLength: 1, lengths, maxLengths: 8, maxItems: 8, concurrency: 1 } } });
+  const s = await writeLocalDeployment(dir, { model, overrides: { pool: { perLength: 1, lengths, maxLengths: 8, maxItems: 8, concurrency: 1, padTo } } });
   const clientFile = path.join(dir, 'client.json');
   fs.writeFileSync(clientFile, JSON.stringify({ p1: s.p1Url, p2: s.p2Url, token: s.token, ca: s.ca, model: s.config.model.name }, null, 2), { mode: 0o600 });
   if (o.inProcess) {
@@ -114,7 +122,8 @@ export function register(program: Command): void {
     .option('--program <file>', '--local: compiled program for --model')
     .option('--calib <file.tsv>', '--local: calibration TSV for --model')
     .option('--dir <dir>', '--local: where to write certificates, config and logs (default a temp folder)')
-    .option('--pool-lengths <list>', '--local: sequence lengths to pre-deal at start, e.g. 8,12,16')
+    .option('--pool-lengths <list>', '--local: sequence lengths to pre-deal at start, e.g. 16,32 (with padding, among the --pad-to lengths)')
+    .option('--pad-to <list>', "--local: public lengths every session is padded to, so the dealer learns only which one a text needed, never its token count ('none': no padding)", '16,32,64,128')
     .option('--in-process', '--local: run the three roles in this process')
     .option('--grace <ms>', 'shutdown grace for in-flight sessions', '10000')
     .action((o: ServeCliOptions) =>
