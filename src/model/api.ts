@@ -153,7 +153,6 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   let program: IntProgram;
   let programSource: string;
   let calibSentences: number | undefined;
-  if (o.calibPath && o.programPath) o.warn?.(`--calib ${o.calibPath} is ignored: --program ${o.programPath} is run as compiled`);
   if (o.calibPath && !o.programPath) {
     if (resolve(o.calibPath) === resolve(o.dataPath)) o.warn?.(`--calib and --data are the same file (${o.dataPath}): calibrate on a training split, never on the evaluation split`);
     const calRows = readCalibTsv(o.calibPath, o.calibLimit);
@@ -162,12 +161,16 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     programSource = `compiled from ${o.calibPath}`;
     calibSentences = r.report.calibSentences;
   } else {
-    if (o.bits !== undefined) o.warn?.(`--bits ${o.bits} is ignored: the compiled program keeps its own bit widths`);
+    // An explicit --program is read as given (a missing file is a FormatError naming it, as in secure mode);
+    // only the folder's default program, when absent, means integer mode has nothing to run without --calib.
     const path = o.programPath ?? join(o.modelDir, PROGRAM_FILE);
-    if (!existsSync(path)) throw new LutmpcError(`integer mode needs --calib FILE.tsv (no compiled program at ${path})`);
+    if (!o.programPath && !existsSync(path)) throw new LutmpcError(`integer mode needs --calib FILE.tsv (no compiled program at ${path})`);
     program = loadProgram(path);
     programSource = path;
     checkProgramFor(program, m.config, path, o.modelDir);
+    // What the compiled program fixes already, said once it is known to run.
+    if (o.calibPath) o.warn?.(`--calib ${o.calibPath} is ignored: --program ${o.programPath} is run as compiled`);
+    if (o.bits !== undefined) o.warn?.(`--bits ${o.bits} is ignored: the compiled program keeps its own bit widths`);
   }
   const t1 = Date.now();
   const ib = new IntBert(program, kern);

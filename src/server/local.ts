@@ -86,20 +86,27 @@ export async function startLocalInProcess(s: LocalSetup, o: StartOptions = {}): 
   return { dealer, p1, p2 };
 }
 
-/** GET /ready on a role until it answers 200 (or time runs out). */
-export async function waitReady(url: string, ca: string | Buffer, timeoutMs = 60_000): Promise<void> {
+/**
+ * GET /ready on a role until it answers 200 (or time runs out). An aborted
+ * `signal` ends the polling at once (the pending request too) and rejects
+ * with the signal's reason, so a launcher that gave up leaves no poll behind.
+ */
+export async function waitReady(url: string, ca: string | Buffer, timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
   const https = await import('node:https');
   const deadline = Date.now() + timeoutMs;
+  const aborted = (): Error => (signal?.reason instanceof Error ? signal.reason : new LutmpcError(`stopped waiting for ${url} to be ready`));
   let last = '';
   for (;;) {
+    if (signal?.aborted) throw aborted();
     const ok = await new Promise<boolean>((resolve) => {
-      const req = https.get(`${url}/ready`, { ca, checkServerIdentity: () => undefined }, (res) => {
+      const req = https.get(`${url}/ready`, { ca, checkServerIdentity: () => undefined, signal }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => {
           last = `HTTP ${res.statusCode} ${body}`;
           resolve(res.statusCode === 200);
         });
+        res.on('error', () => resolve(false));
       });
       req.on('error', (e) => {
         last = e.message;
@@ -107,8 +114,27 @@ export async function waitReady(url: string, ca: string | Buffer, timeoutMs = 60
       });
     });
     if (ok) return;
+    if (signal?.aborted) throw aborted();
     if (Date.now() > deadline) throw new LutmpcError(`${url} not ready after ${timeoutMs} ms: ${last}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 200);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** The last `n` non-empty lines of a log file ('' when it cannot be read). */
+export function logTail(file: string, n = 5): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '').slice(-n).join('\n');
+  } catch {
+    return '';
   }
 }
 
@@ -133,7 +159,12 @@ export function roleEntry(): string {
 /** Fork one role as a child process (`role-main.js ROLE CONFIG`); its logs go to `logFile` or are inherited. */
 export function forkRole(role: Role, configFile: string, o: { entry?: string; logFile?: string } = {}): RoleProcess {
   const out = o.logFile ? fs.openSync(o.logFile, 'a') : 'inherit';
-  const proc = fork(o.entry ?? roleEntry(), [role, configFile], { stdio: ['ignore', out, out, 'ipc'], execArgv: [], env: partyProcessEnv(role === 'dealer' ? 'dealer' : 'compute') });
+  let proc: ChildProcess;
+  try {
+    proc = fork(o.entry ?? roleEntry(), [role, configFile], { stdio: ['ignore', out, out, 'ipc'], execArgv: [], env: partyProcessEnv(role === 'dealer' ? 'dealer' : 'compute') });
+  } finally {
+    if (typeof out === 'number') fs.closeSync(out); // the child has its own copy of the descriptor
+  }
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return {
     role,
@@ -152,15 +183,33 @@ export function forkRole(role: Role, configFile: string, o: { entry?: string; lo
   };
 }
 
-/** Fork all three roles; resolves when P1, P2 and the dealer report ready. */
+/**
+ * Fork all three roles; resolves when P1, P2 and the dealer report ready.
+ * When a role exits during start-up (or the wait times out), every readiness
+ * poll is stopped and every role is killed before this rejects, with the
+ * failed role's own last log lines in the message when its log is a file.
+ */
 export async function startLocalProcesses(s: LocalSetup, o: { entry?: string; logDir?: string; readyMs?: number } = {}): Promise<Record<Role, RoleProcess>> {
   const procs = {} as Record<Role, RoleProcess>;
-  for (const r of ROLES) procs[r] = forkRole(r, s.configFile, { entry: o.entry, logFile: o.logDir ? path.join(o.logDir, `${r}.log`) : undefined });
+  const logFile = (r: Role): string | undefined => (o.logDir ? path.join(o.logDir, `${r}.log`) : undefined);
+  for (const r of ROLES) procs[r] = forkRole(r, s.configFile, { entry: o.entry, logFile: logFile(r) });
+  const polls = new AbortController();
+  const exitedEarly = (r: Role, code: number | null): LutmpcError => {
+    const how = code !== null ? `exited with code ${code}` : `was killed by ${procs[r].proc.signalCode ?? 'a signal'}`;
+    const file = logFile(r);
+    const tail = file ? logTail(file) : '';
+    const why = file ? (tail ? `; last lines of ${file}:\n${tail}` : `; ${file} is empty`) : ' (its output is above)';
+    return new LutmpcError(`role ${r} ${how} during start-up${why}`);
+  };
   try {
-    const died = Promise.race(ROLES.map((r) => procs[r].exited.then((c) => Promise.reject(new LutmpcError(`role ${r} exited with code ${c} during start-up`)))));
+    const ca = fs.readFileSync(s.ca);
+    const died = Promise.race(ROLES.map((r) => procs[r].exited.then((c) => Promise.reject(exitedEarly(r, c)))));
     died.catch(() => undefined);
-    await Promise.race([died, Promise.all([waitReady(s.p0Url, fs.readFileSync(s.ca), o.readyMs ?? 600_000), waitReady(s.p1Url, fs.readFileSync(s.ca), o.readyMs ?? 600_000), waitReady(s.p2Url, fs.readFileSync(s.ca), o.readyMs ?? 600_000)])]);
+    const ready = Promise.all([s.p0Url, s.p1Url, s.p2Url].map((u) => waitReady(u, ca, o.readyMs ?? 600_000, polls.signal)));
+    ready.catch(() => undefined);
+    await Promise.race([died, ready]);
   } catch (e) {
+    polls.abort(e);
     await Promise.all(ROLES.map((r) => procs[r].stop('SIGKILL')));
     throw e;
   }

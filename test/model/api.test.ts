@@ -65,6 +65,16 @@ describe('evaluate / compileModel', () => {
     const r = await evaluate({ modelDir: dir, dataPath: dev, mode: 'int', programPath: prog, calibPath: calib, limit: 3, kernels: tsKernels, warn: (x) => w.push(x) });
     expect(r.programSource).toBe(prog);
     expect(w.some((x) => x.includes(`--calib ${calib} is ignored: --program ${prog} is run as compiled`))).toBe(true);
+    // A --program that cannot be read is named as such (FormatError, as in secure mode), with or without --calib:
+    // no "--calib is ignored" warning and no "needs --calib" for a run that was given a program.
+    for (const calibPath of [calib, undefined]) {
+      const w2: string[] = [];
+      const missing = join(tmp, 'nonexistent.lutmpc');
+      const e = await evaluate({ modelDir: dir, dataPath: dev, mode: 'int', programPath: missing, calibPath, limit: 3, kernels: tsKernels, warn: (x) => w2.push(x) }).then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(FormatError);
+      expect((e as Error).message).toMatch(new RegExp(`^cannot read ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
+      expect(w2.filter((x) => /ignored/.test(x))).toEqual([]);
+    }
     // Same sizes except the heads (4 instead of 2): the old check (layers, hidden, vocab) let it run.
     const other = writeRandomBert({ layers: 1, hidden: 32, heads: 4, intermediate: 64, maxPositions: 20, seed: 21 });
     try {
