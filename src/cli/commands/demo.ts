@@ -79,7 +79,10 @@ export function register(program: Command): void {
         const say = (m: string): boolean => process.stderr.write(`lutmpc: ${m}\n`);
         const parties = parseParties(o.parties);
         if (parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
+        if (parties !== 'tls' && o.tlsDir) throw new RangeError(`--tls-dir is read only with --parties tls (got --parties ${parties})`);
         const dir = o.model ?? defaultModelDir();
+        // Without a model folder the demo runs a random BERT: a program or calibration file given for a model would be ignored.
+        if (!dir && (o.program || o.calib)) throw new RangeError(`--${o.program ? 'program' : 'calib'} needs the model it belongs to: give --model (or $LUTMPC_MODEL); no model folder was found from ${process.cwd()}`);
         let tmp: string | undefined;
         let model: ResolvedModel;
         try {

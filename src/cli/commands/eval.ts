@@ -47,6 +47,7 @@ export function register(program: Command): void {
         if (o.mode === 'secure') {
           if (!['inproc', 'tcp', 'tls'].includes(o.parties ?? 'inproc')) throw new RangeError(`--parties must be inproc, tcp or tls (got '${String(o.parties)}')`);
           if (o.parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
+          if (o.parties !== 'tls' && o.tlsDir) throw new RangeError(`--tls-dir is read only with --parties tls (got --parties ${o.parties ?? 'inproc'})`);
           const rep = await evaluateSecure({
             modelDir: o.model,
             dataPath: o.data,

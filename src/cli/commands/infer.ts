@@ -84,6 +84,7 @@ export function register(program: Command): void {
       runCommand(async () => {
         const parties = parseParties(o.parties);
         if (parties === 'tls' && !o.tlsDir) throw new RangeError('--parties tls needs --tls-dir');
+        if (parties !== 'tls' && o.tlsDir) throw new RangeError(`--tls-dir is read only with --parties tls (got --parties ${parties})`);
         const secure = { chunk: chunkOption(o.chunk), borrow: borrowKind(o.borrow), borrowOut: borrowOutKind(o.borrowOut) };
         const warn = (m: string): boolean => process.stderr.write(`lutmpc: ${m}\n`);
         const model = await resolveProgram({ modelDir: o.model, programPath: o.program, calibPath: o.calib, calibLimit: positiveInt('calib-limit', o.calibLimit), bits: o.bits, warn });

@@ -128,7 +128,13 @@ export function register(program: Command): void {
     .option('--grace <ms>', 'shutdown grace for in-flight sessions', '10000')
     .action((o: ServeCliOptions) =>
       runCommand(async () => {
-        if (o.local) return serveLocal(o);
+        if (o.local) {
+          if (o.role || o.config) throw new RangeError(`--local runs all three roles from a generated config: drop --${o.role ? 'role' : 'config'}`);
+          return serveLocal(o);
+        }
+        // The --local flags would be silently ignored by one role.
+        const localOnly = (['model', 'program', 'calib', 'dir', 'poolLengths', 'inProcess'] as const).filter((k) => o[k] !== undefined);
+        if (localOnly.length > 0) throw new RangeError(`${localOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${localOnly.length > 1 ? 'apply' : 'applies'} to --local only (a role reads its config file)`);
         const role = ROLE_ALIASES[(o.role ?? '').toLowerCase()];
         if (!role) throw new RangeError(`--role must be dealer, p1 or p2 (got '${o.role ?? ''}'), or use --local`);
         if (!o.config) throw new RangeError('--config FILE is required with --role');
