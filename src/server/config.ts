@@ -8,6 +8,7 @@
  * against the file's folder.
  */
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { FormatError } from '../errors.js';
@@ -166,5 +167,12 @@ export function readIdentity(c: ServeConfig, role: Role): { key: Buffer; cert: B
       throw new FormatError(`cannot read ${what} ${p} of ${role}: ${(e as Error).message}`, { cause: e });
     }
   };
-  return { key: read(s.key, 'key'), cert: read(s.cert, 'cert'), ca: read(c.ca, 'ca') };
+  const id = { key: read(s.key, 'key'), cert: read(s.cert, 'cert'), ca: read(c.ca, 'ca') };
+  // OpenSSL's own words ('key values mismatch', 'DECODER routines::unsupported') name no file: say which ones.
+  try {
+    createSecureContext(id);
+  } catch (e) {
+    throw new FormatError(`parties.${role}: key ${s.key}, cert ${s.cert} and ca ${c.ca} do not form a TLS identity: ${(e as Error).message}`, { cause: e });
+  }
+  return id;
 }

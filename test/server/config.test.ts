@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError, ProtocolError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/mpc/material.js';
-import { loadConfig, parseConfig } from '../../src/server/config.js';
+import { loadConfig, parseConfig, readIdentity } from '../../src/server/config.js';
+import { makeTestCerts } from '../mpc/certs.js';
 import { MaterialPool } from '../../src/server/pool.js';
 
 const role = (p: number) => ({ peer: { host: '127.0.0.1', port: p }, http: { host: '127.0.0.1', port: p + 1 }, cert: `certs/x${p}.crt`, key: `certs/x${p}.key` });
@@ -30,6 +31,20 @@ describe('serve configuration', () => {
     expect(parseConfig({ ...good(), pool: { lengths: [8, 16] } }, 'serve.json', '/tmp').pool.lengths).toEqual([8, 16]);
     expect(() => parseConfig({ ...good(), pool: { lengths: [8, 99999, 1] } }, 'serve.json', '/tmp')).toThrow(/pool\.lengths: 99999, 1 outside 2\.\.128/);
     expect(() => parseConfig({ ...good(), limits: { maxTokens: 32 }, pool: { lengths: [64] } }, 'serve.json', '/tmp')).toThrow(/64 outside 2\.\.32/);
+  });
+
+  it('a key that does not match its certificate, or a file that is not PEM, is named with the role and files', () => {
+    const certs = makeTestCerts();
+    try {
+      const f = (n: string) => path.join(certs.dir, n);
+      const cfg = (key: string, cert: string) => parseConfig({ ...good(), ca: f('ca.crt'), parties: { ...good().parties, p1: { ...role(9010), key, cert } } }, 'serve.json', '/tmp');
+      expect(readIdentity(cfg(f('P1.key'), f('P1.crt')), 'p1').cert.length).toBeGreaterThan(0);
+      expect(() => readIdentity(cfg(f('P2.key'), f('P1.crt')), 'p1')).toThrow(new RegExp(`parties\\.p1: key .*P2\\.key, cert .*P1\\.crt and ca .*ca\\.crt do not form a TLS identity: .*mismatch`));
+      fs.writeFileSync(f('junk.key'), 'not a key');
+      expect(() => readIdentity(cfg(f('junk.key'), f('P1.crt')), 'p1')).toThrow(/parties\.p1: key .*junk\.key, cert .* do not form a TLS identity/);
+    } finally {
+      certs.cleanup();
+    }
   });
 
   it('pool.padTo: lengths up to limits.maxTokens; pre-dealt lengths must be padded lengths', () => {
