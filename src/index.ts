@@ -14,6 +14,13 @@ export * as mpc from './mpc/index.js';
 /** Plaintext model side: loading, tokenizer, float and integer references, quantizer. */
 export * as model from './model/index.js';
 export { compileModel, evaluate, type CompileOptions, type EvalOptions, type EvalReport } from './model/api.js';
+/**
+ * The benchmarks behind `lutmpc bench kernels|protocols|bert|crypten`:
+ * `bench.benchKernels`, `bench.benchProtocols` (+ `bench.benchLutProtocols`
+ * for the table rows), `bench.benchBert`, `bench.runCryptenBench`.
+ */
+export * as bench from './bench/index.js';
+// Kept at the top level too, where they were first exported.
 export { benchKernels, type KernelBenchReport } from './bench/kernels.js';
 export { benchProtocols, type ProtocolBenchReport } from './bench/protocols.js';
 export { benchLutProtocols } from './bench/protocols-lut.js';

@@ -7,12 +7,14 @@
  * stays within `budget` points of the all-8-bit program's; otherwise 8.
  * Cost: at most 2 integer evaluations of the search set per matmul, plus one.
  */
+import { ShapeError } from '../errors.js';
 import type { Kernels } from '../kernels/types.js';
 import type { CalibStats } from './calibrate.js';
 import type { FloatBert } from './float-bert.js';
 import { IntBert, argmax } from './int-bert.js';
 import { matmulNames } from './program.js';
 import { compileProgram, type QuantOptions, type WeightBits } from './quantize.js';
+import { yielder } from './yield.js';
 
 export interface LabelledIds {
   ids: number[];
@@ -38,12 +40,21 @@ export interface BitSearchResult {
 export async function programAccuracy(model: FloatBert, stats: CalibStats, opts: QuantOptions, data: readonly LabelledIds[], kern: Kernels): Promise<number> {
   const ib = new IntBert(compileProgram(model, stats, opts), kern);
   let ok = 0;
-  for (const d of data) if (argmax((await ib.forward(d.ids)).logits) === d.label) ok++;
+  const pause = yielder(); // TypeScript kernels never return to the event loop inside a forward
+  for (const d of data) {
+    await pause();
+    if (argmax((await ib.forward(d.ids)).logits) === d.label) ok++;
+  }
   return ok / Math.max(1, data.length);
 }
 
-/** Parse a bit-width spec: "8", "mixed", or "name=bits,name=bits" (others 8). "auto" is handled by the search; `auto: false` leaves it out of the error where no search is possible. */
+/**
+ * Parse a bit-width spec: "8", "mixed", or "name=bits,name=bits" (others 8). "auto" is handled by the search; `auto: false` leaves it out of the error where no search is possible.
+ * @throws ShapeError naming `bits` when the spec is not a string (JavaScript callers pass `bits: 8`) or not one of these forms.
+ */
 export function parseBitsSpec(spec: string, names: readonly string[], o: { auto?: boolean } = {}): Record<string, WeightBits> {
+  const forms = `${o.auto === false ? '' : "'auto', "}'8', 'mixed' or 'NAME=8|4|1,…'`;
+  if (typeof spec !== 'string') throw new ShapeError(`bits must be a string: ${forms} (got ${typeof spec} ${String(spec)})`);
   const out: Record<string, WeightBits> = {};
   if (spec === '8') return out;
   if (spec === 'mixed') {
@@ -55,7 +66,7 @@ export function parseBitsSpec(spec: string, names: readonly string[], o: { auto?
   }
   for (const part of spec.split(',')) {
     const m = /^\s*([\w.]+)\s*=\s*(8|4|1)\s*$/.exec(part);
-    if (!m || !names.includes(m[1]!)) throw new RangeError(`bits spec '${part}' is not NAME=8|4|1 with NAME one of ${names.join(', ')} (or use ${o.auto === false ? '' : 'auto, '}8, mixed)`);
+    if (!m || !names.includes(m[1]!)) throw new ShapeError(`bits spec '${part}' is not NAME=8|4|1 with NAME one of ${names.join(', ')} (or use ${o.auto === false ? '' : 'auto, '}8, mixed)`);
     out[m[1]!] = Number(m[2]) as WeightBits;
   }
   return out;

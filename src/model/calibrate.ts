@@ -5,6 +5,7 @@
  * statistics, attention row maxima and softmax sums.
  */
 import type { FloatBert, Observer } from './float-bert.js';
+import { yielder } from './yield.js';
 
 export interface PointStats {
   cols: number;
@@ -105,10 +106,31 @@ export function calibrate(model: FloatBert, sequences: readonly (readonly number
   const st = newCalibStats();
   const obs = calibObserver(st, model.config.layerNormEps);
   sequences.forEach((ids, i) => {
-    model.forward(ids, obs);
-    st.sentences++;
-    st.tokens += ids.length;
+    observe(model, st, obs, ids);
     onProgress?.(i + 1);
   });
   return st;
+}
+
+/**
+ * `calibrate` for the library API (compileModel, evaluate): same statistics,
+ * but it lets the event loop run between sentences (see yield.ts), since a
+ * calibration set takes seconds of synchronous float forwards.
+ */
+export async function calibrateAsync(model: FloatBert, sequences: readonly (readonly number[])[], onProgress?: (done: number) => void): Promise<CalibStats> {
+  const st = newCalibStats();
+  const obs = calibObserver(st, model.config.layerNormEps);
+  const pause = yielder();
+  for (let i = 0; i < sequences.length; i++) {
+    await pause();
+    observe(model, st, obs, sequences[i]!);
+    onProgress?.(i + 1);
+  }
+  return st;
+}
+
+function observe(model: FloatBert, st: CalibStats, obs: Observer, ids: readonly number[]): void {
+  model.forward(ids, obs);
+  st.sentences++;
+  st.tokens += ids.length;
 }

@@ -20,23 +20,40 @@ import { resolveProgram } from './model-source.js';
 import { summarize } from './report.js';
 
 export interface SecureEvalOptions {
+  /** Hugging Face BERT folder: config.json, vocab.txt or tokenizer.json, model.safetensors. */
   modelDir: string;
+  /** Labelled TSV to evaluate on (header `sentence` or `text`, and `label`). */
   dataPath: string;
+  /** Sentences from the start of the file, a positive integer (default: all; each takes a full secure forward). */
   limit?: number;
+  /**
+   * The compiled program (.lutmpc) to run. Without it and without
+   * `calibPath`: `modelDir/model.lutmpc`, else the CLI's fallback,
+   * calibrating on `../shared/data/sst2/train.tsv` from the working
+   * directory with a warning (see secure.resolveProgram).
+   */
   programPath?: string;
+  /** Calibrate and compile on this TSV (a training split) first, when no `programPath` is given. */
   calibPath?: string;
+  /** Calibration sentences from the start of the calibration file (default 256). */
   calibLimit?: number;
+  /** Weight bits when compiling: '8' (default), 'mixed', 'auto' or 'NAME=8|4|1,…' (see compileModel). */
   bits?: string;
-  /** Accuracy budget in points for bits 'auto' (default 1). */
+  /** Accuracy budget in percentage points for bits 'auto' (default 1). */
   budget?: number;
-  /** How the parties talk (default 'inproc'). */
+  /** How the parties talk, all in this process: 'inproc' pipes (default), or 'tcp' / 'tls' sockets on loopback ('tls' needs `cluster.tls`). */
   parties?: ClusterKind;
+  /** Link options of the three parties (timeouts, TLS identities). */
   cluster?: ClusterOptions;
+  /** Protocol options (requant chunk, borrow protocol); default the engine's. */
   secure?: SecureOptions;
-  /** Pad every sentence to this many positions, so P0 deals for it and never learns a sentence's token count (longer sentences are refused). */
+  /** Pad every sentence to this many positions, so P0 deals for it and never learns a sentence's token count (longer sentences are refused). Default: no padding. */
   padTo?: number;
+  /** Kernel backend of the plaintext integer reference (default getKernels()). */
   kernels?: Kernels;
+  /** Called after each sentence: ('secure eval', done, total). */
   progress?: Progress;
+  /** Warnings (truncated texts, ignored options, the default calibration); default: dropped, except the default calibration (process.emitWarning). */
   warn?: (msg: string) => void;
 }
 
@@ -72,6 +89,19 @@ export interface SecureEvalReport {
   sentences: SentenceResult[];
 }
 
+/**
+ * Accuracy of the secure three-party forward on a labelled TSV (`lutmpc eval
+ * --mode secure`), with every sentence's secure int32 logits checked against
+ * the plaintext integer reference. The parties run in this process; weights
+ * are shared once, then each sentence takes an offline and an online phase
+ * (seconds per sentence for BERT-tiny). The program comes from
+ * secure.resolveProgram (see `programPath`).
+ *
+ * @throws ShapeError for a bad `parties`, `limit`, `padTo` or `bits` spec.
+ * @throws FormatError when the model folder, TSV or program is missing or malformed, or no program can be found (the message names `programPath` / --program and `calibPath` / --calib).
+ * @throws LutmpcError when the TSV has no examples or the program was compiled for another model.
+ * @throws PeerError / TimeoutError when a party link fails or stalls.
+ */
 export async function evaluateSecure(o: SecureEvalOptions): Promise<SecureEvalReport> {
   if (!['inproc', 'tcp', 'tls'].includes(o.parties ?? 'inproc')) throw new ShapeError(`parties must be 'inproc', 'tcp' or 'tls' (got '${String(o.parties)}')`);
   const model = await resolveProgram({ modelDir: o.modelDir, programPath: o.programPath, calibPath: o.calibPath, calibLimit: o.calibLimit, bits: o.bits, budget: o.budget, warn: o.warn });

@@ -27,10 +27,18 @@ import { summarize, type SecureFigures } from './report.js';
 export type PartiesKind = 'tcp' | 'tls' | 'inproc';
 
 export interface SecureInferOptions {
+  /** The model folder and compiled program, from resolveProgram. */
   model: ResolvedModel;
+  /** The text to classify (non-empty; longer than the model's max positions: truncated, with a `log` line). */
   text: string;
+  /**
+   * 'tcp' (default): P0, P1 and P2 as three child processes on loopback;
+   * 'tls': the same over TLS (needs `tls`); 'inproc': all in this process.
+   */
   parties?: PartiesKind;
+  /** TLS identities of P0, P1, P2 and the client C, for parties 'tls' (`lutmpc certs` writes them). */
   tls?: Partial<Record<PartyId, TlsIdentity>>;
+  /** Protocol options (requant chunk, borrow protocol); default the engine's. */
   secure?: SecureOptions;
   /**
    * Positions P0 deals for (≥ the token count): the ids are padded to it, so
@@ -38,7 +46,9 @@ export interface SecureInferOptions {
    * Default: the token count itself, which P0 then knows.
    */
   padTo?: number;
+  /** Longest wait for one message, ms (default 120 000 with child processes, 30 000 in process). */
   timeoutMs?: number;
+  /** Progress and notice lines (truncation, the servers' stderr); default: dropped. */
   log?: (msg: string) => void;
   /** party-proc.js to fork (tests). */
   entry?: string;
@@ -75,6 +85,16 @@ export interface SecureInferReport {
   reports: PartyReport[];
 }
 
+/**
+ * Classify one text by the three-party secure forward (`lutmpc infer`), and
+ * check the secure int32 logits against the plaintext integer reference
+ * (`exact`). Get `model` from resolveProgram. Starts three server processes
+ * unless `parties` is 'inproc'.
+ *
+ * @throws ShapeError when the text is empty or `padTo` is not an integer from the token count to the model's max positions.
+ * @throws RangeError when `parties` is 'tls' and `tls` lacks an identity.
+ * @throws PeerError / TimeoutError when a server exits, disconnects or stalls.
+ */
 export async function secureInfer(o: SecureInferOptions): Promise<SecureInferReport> {
   const { hf, program } = o.model;
   if (o.text.trim() === '') throw new ShapeError('the text is empty: there is nothing to classify');

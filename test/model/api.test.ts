@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError, LutmpcError } from '../../src/errors.js';
+import { FormatError, LutmpcError, ShapeError } from '../../src/errors.js';
 import { tsKernels } from '../../src/kernels/ts.js';
 import { PROGRAM_FILE, compileModel, evaluate } from '../../src/model/api.js';
 import { parseBitsSpec } from '../../src/model/bits.js';
@@ -119,7 +119,16 @@ describe('evaluate / compileModel', () => {
     }
     const names = matmulNames(m.config);
     expect(() => parseBitsSpec('l0.q=3', names)).toThrow(/NAME=8\|4\|1/);
-    expect(() => parseBitsSpec('l9.q=4', names)).toThrow(RangeError);
+    expect(() => parseBitsSpec('l9.q=4', names)).toThrow(ShapeError);
     expect(parseBitsSpec('l0.q=4,pooler=1', names)).toEqual({ 'l0.q': 4, pooler: 1 });
+  });
+
+  it('a bits spec that is not a string is a ShapeError naming bits (JavaScript callers pass numbers)', async () => {
+    for (const bits of [16, 8]) {
+      const e = await compileModel({ modelDir: dir, calibPath: calib, bits: bits as unknown as string, kernels: tsKernels }).then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(ShapeError);
+      expect((e as Error).message).toBe(`bits must be a string: 'auto', '8', 'mixed' or 'NAME=8|4|1,…' (got number ${bits})`);
+    }
+    await expect(evaluate({ modelDir: dir, dataPath: dev, mode: 'int', calibPath: calib, bits: 'l0.q=3' })).rejects.toThrow(ShapeError);
   });
 });

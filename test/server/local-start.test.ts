@@ -61,7 +61,7 @@ describe('serve --local: a role that fails to start', () => {
     const r = await run(src.entry('cli/main.js'), ['serve', '--local', '--dir', dir, '--model', modelDir], path.join(work, 'cwd'), 30_000);
     expect(r.timedOut, `still running after 30 s; stderr:\n${r.stderr}`).toBe(false);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/LutmpcError: role dealer exited with code 1 during start-up; last lines of .*dealer\.log:\ndealer: .*has no compiled program \(model\.lutmpc\): pass --program FILE or --calib FILE\.tsv/);
+    expect(r.stderr).toMatch(/LutmpcError: role dealer exited with code 1 during start-up; last lines of .*dealer\.log:\ndealer: .*has no compiled program \(model\.lutmpc\): pass programPath \/ --program FILE or calibPath \/ --calib FILE\.tsv/);
     expect(r.ms).toBeLessThan(20_000);
     // P1 and P2 were stopped with it: nothing listens on their ports any more.
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'lutmpc-serve.json'), 'utf8')) as { parties: Record<string, { http: { port: number }; peer: { port: number } }> };
